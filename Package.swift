@@ -1,0 +1,94 @@
+// swift-tools-version:6.0
+// SPDX-License-Identifier: Apache-2.0
+//
+// sflame: a sampling profiler for Linux services. Target layout and import limits follow
+// DESIGN.md ("Modules") and STYLE.md §2: dependencies point downwards only.
+import PackageDescription
+
+let package = Package(
+    name: "sflame",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sflame", targets: ["sflame"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // MARK: C interop (declarations and static inline helpers only)
+        .target(name: "CShims", path: "Sources/CShims"),
+        .target(
+            name: "CDemangle",
+            path: "Sources/CDemangle",
+            linkerSettings: [.linkedLibrary("stdc++")]
+        ),
+        .systemLibrary(
+            name: "CElfutils",
+            path: "Sources/CElfutils",
+            pkgConfig: "libdw",
+            providers: [.apt(["libdw-dev", "libelf-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibunwind",
+            path: "Sources/CLibunwind",
+            pkgConfig: "libunwind-ptrace",
+            providers: [.apt(["libunwind-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // MARK: pure targets (no OS access)
+        .target(name: "SFlameProfile"),
+        .target(name: "SFlameKernelFormats", dependencies: ["SFlameProfile"]),
+        .target(name: "SFlameDiff", dependencies: ["SFlameProfile"]),
+        .target(name: "SFlameRender", dependencies: ["SFlameDiff", "SFlameProfile"]),
+
+        // MARK: over C
+        .target(
+            name: "SFlameUnwind",
+            dependencies: ["CElfutils", "CLibunwind", "SFlameProfile"],
+            // Debian's libunwind-ptrace.so leaves liblzma's symbols undefined without a
+            // DT_NEEDED entry for it (it expects static linking); name it explicitly.
+            linkerSettings: [.linkedLibrary("lzma")]
+        ),
+        .target(name: "SFlameSymbolication", dependencies: ["CElfutils", "CDemangle", "SFlameProfile"]),
+
+        // MARK: OS edge
+        .target(
+            name: "SFlameSampling",
+            dependencies: [
+                "CShims", "SFlameKernelFormats", "SFlameProfile",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
+        // MARK: orchestration
+        .target(
+            name: "SFlameRecord",
+            dependencies: ["SFlameSampling", "SFlameUnwind", "SFlameSymbolication", "SFlameKernelFormats", "SFlameProfile"]
+        ),
+        .target(name: "SFlameMemory", dependencies: ["SFlameSampling", "SFlameKernelFormats", "SFlameProfile"]),
+
+        // MARK: the CLI
+        .executableTarget(
+            name: "sflame",
+            dependencies: [
+                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameSampling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: tests
+        .testTarget(name: "SFlameProfileTests", dependencies: ["SFlameProfile"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats"]),
+        .testTarget(name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameProfile"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFlameSymbolicationTests", dependencies: ["SFlameSymbolication", "SFlameProfile"]),
+        .testTarget(name: "SFlameSamplingTests", dependencies: ["SFlameSampling", "SFlameKernelFormats"]),
+        .testTarget(name: "SFlameIntegrationTests", dependencies: ["SFlameProfile"]),
+    ]
+)

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// C declarations and static inline helpers that Swift cannot call directly. No state, no
+// allocation, no policy (STYLE.md §5). Each helper says why it exists.
+#ifndef SFLAME_CSHIMS_H
+#define SFLAME_CSHIMS_H
+
+#include <linux/perf_event.h>
+#include <linux/hw_breakpoint.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// perf_event_open(2) has no glibc wrapper; the call goes through syscall(2), which is
+/// variadic and so not callable from Swift. Returns the fd, or -1 with errno set.
+int sflame_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd,
+                           unsigned long flags);
+
+/// ioctl(2) is variadic in glibc. Used for PERF_EVENT_IOC_ENABLE/DISABLE/SET_OUTPUT.
+int sflame_ioctl_ulong(int fd, unsigned long request, unsigned long argument);
+
+/// The PERF_EVENT_IOC_* request numbers are macros built with _IO/_IOW, which Swift does not
+/// import.
+unsigned long sflame_perf_ioc_enable(void);
+unsigned long sflame_perf_ioc_disable(void);
+unsigned long sflame_perf_ioc_set_output(void);
+
+/// Reads `data_head` of a perf ring buffer's control page with acquire ordering, so that the
+/// record bytes written by the kernel before it advanced the head are visible to us.
+/// Source: perf_event_open(2), "data_head"; include/uapi/linux/perf_event.h.
+static inline uint64_t sflame_ring_load_head(const void *control_page) {
+    const struct perf_event_mmap_page *page = (const struct perf_event_mmap_page *)control_page;
+    return __atomic_load_n(&page->data_head, __ATOMIC_ACQUIRE);
+}
+
+/// Publishes `data_tail` with release ordering, so that our reads of the records before
+/// `tail` complete before the kernel may overwrite that space.
+static inline void sflame_ring_store_tail(void *control_page, uint64_t tail) {
+    struct perf_event_mmap_page *page = (struct perf_event_mmap_page *)control_page;
+    __atomic_store_n(&page->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+/// Offset and size of the data area inside the mmap'ed ring buffer (fields of the control
+/// page since Linux 4.1).
+static inline uint64_t sflame_ring_data_offset(const void *control_page) {
+    return ((const struct perf_event_mmap_page *)control_page)->data_offset;
+}
+static inline uint64_t sflame_ring_data_size(const void *control_page) {
+    return ((const struct perf_event_mmap_page *)control_page)->data_size;
+}
+
+/// Installs async-signal-safe handlers for SIGINT, SIGTERM and SIGHUP that record the signal
+/// number and write one byte to `wake_fd` (a non-blocking pipe) so a poll(2) loop wakes.
+/// Signal handlers must be C: Swift code is not async-signal-safe.
+int sflame_install_stop_handlers(int wake_fd);
+
+/// The first stop signal received since sflame_install_stop_handlers, or 0.
+int sflame_stop_signal(void);
+
+/// Restores the default dispositions of the stop signals.
+void sflame_restore_stop_handlers(void);
+
+/// Forks a child that waits until a byte arrives on `*go_fd` and then execvp(3)s
+/// `file` with `argv`. If exec fails, the child writes its errno (an int) to the close-on-exec
+/// pipe `*error_fd` and exits 127; on success that pipe reads EOF. fork(2) followed by exec
+/// must run in C: the Swift runtime is not async-signal-safe in a forked child.
+/// Returns the child's pid, or -1 with errno set.
+pid_t sflame_spawn_suspended(const char *file, char *const argv[], int *go_fd, int *error_fd);
+
+/// ptrace(2) is variadic in glibc.
+long sflame_ptrace(int request, pid_t pid, void *address, void *data);
+
+/// WIFEXITED / WEXITSTATUS / WIFSIGNALED / WTERMSIG are macros.
+int sflame_wifexited(int status);
+int sflame_wexitstatus(int status);
+int sflame_wifsignaled(int status);
+int sflame_wtermsig(int status);
+int sflame_wifstopped(int status);
+int sflame_wstopsig(int status);
+
+#endif

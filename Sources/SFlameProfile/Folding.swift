@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Profile → folded stacks. A sample becomes one line, root first:
+//
+//   sample labels {process_name: "spin", tid: 42, thread_name: "worker"}
+//   locations (leaf first): [hot_a], [outer_a], [main], [_start]
+//
+//   folded:                 spin;_start;main;outer_a;hot_a 1
+//   folded, perThread:      spin;worker-42;_start;main;outer_a;hot_a 1
+//
+// Annotations follow stackcollapse-perf.pl: kernel frames end in `_[k]`, JIT frames in
+// `_[j]`, and inlined frames in `_[i]` (a location's lines other than its outermost one).
+// A location without symbols is `[module]` (the mapping's file name) or `[unknown]`.
+
+/// How a profile is folded.
+public struct FoldOptions: Sendable, Hashable {
+    /// Which sample value weighs each stack; nil means the profile's default sample type.
+    public var sampleTypeIndex: Int?
+    /// Put the sample's `process_name` label (else `pid`) as the root frame. Default true.
+    public var processRoot: Bool
+    /// Put the thread (`thread_name-tid`) as the frame below the process root. Default false.
+    public var perThread: Bool
+    /// Suffix kernel, JIT and inlined frames with `_[k]`, `_[j]`, `_[i]`. Default true.
+    public var annotate: Bool
+    /// Append `<0xADDRESS>` to frames without a symbol, as stackcollapse-perf.pl --addrs
+    /// does. Default false.
+    public var unknownAddresses: Bool
+
+    public init(
+        sampleTypeIndex: Int? = nil, processRoot: Bool = true, perThread: Bool = false, annotate: Bool = true,
+        unknownAddresses: Bool = false
+    ) {
+        self.sampleTypeIndex = sampleTypeIndex
+        self.processRoot = processRoot
+        self.perThread = perThread
+        self.annotate = annotate
+        self.unknownAddresses = unknownAddresses
+    }
+}
+
+/// The folded suffixes, in one place so every writer and reader agrees.
+public enum FrameAnnotation {
+    public static let kernel = "_[k]"
+    public static let jit = "_[j]"
+    public static let inlined = "_[i]"
+    /// The root-end marker of a stack whose unwinding stopped before reaching its base.
+    public static let truncated = "[truncated]"
+    public static let unknown = "[unknown]"
+}
+
+extension Profile {
+    /// The frames a location stands for, outermost (caller) first, with annotations applied.
+    ///
+    /// Shape: one name per line of the location, reversed into root-first order; a location
+    /// without lines yields one name (`[module]` or `[unknown]`).
+    public func frameNames(of location: Location, options: FoldOptions = FoldOptions()) -> [String] {
+        let mapping = location.mappingID.map { self.mapping($0) }
+        let suffix: String
+        switch (options.annotate, mapping?.kind) {
+        case (true, .kernel?): suffix = FrameAnnotation.kernel
+        case (true, .jit?): suffix = FrameAnnotation.jit
+        default: suffix = ""
+        }
+        if location.lines.isEmpty {
+            var name = FrameAnnotation.unknown
+            if let mapping, !mapping.filename.isEmpty {
+                let base = mapping.filename.split(separator: "/").last.map(String.init) ?? mapping.filename
+                name = base.hasPrefix("[") ? base : "[\(base)]"
+            }
+            if options.unknownAddresses && location.address != 0 {
+                name += " <0x\(String(location.address, radix: 16))>"
+            }
+            return [name]
+        }
+        var names: [String] = []
+        names.reserveCapacity(location.lines.count)
+        for (i, line) in location.lines.enumerated().reversed() {
+            var name = function(line.functionID).name
+            if i != location.lines.count - 1 && options.annotate {
+                name += FrameAnnotation.inlined
+            } else {
+                name += suffix
+            }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// Folds the profile into stacks, one per sample (not yet merged: call `merged()` or
+    /// `text()`).
+    ///
+    /// Complexity: O(total stack depth); each location's names are computed once.
+    public func folded(options: FoldOptions = FoldOptions()) -> FoldedProfile {
+        let valueIndex = options.sampleTypeIndex ?? defaultSampleTypeIndex
+        var namesByLocation = [[String]?](repeating: nil, count: locations.count)
+        var stacks: [FoldedStack] = []
+        stacks.reserveCapacity(samples.count)
+        for sample in samples {
+            guard valueIndex < sample.values.count else { continue }
+            var frames: [String] = []
+            frames.reserveCapacity(sample.locationIDs.count + 2)
+            if options.processRoot {
+                if let name = sample.stringLabel(Label.Key.processName) {
+                    frames.append(name)
+                } else if let pid = sample.numberLabel(Label.Key.pid) {
+                    frames.append("pid-\(pid)")
+                }
+            }
+            if options.perThread, let tid = sample.numberLabel(Label.Key.tid) {
+                let name = sample.stringLabel(Label.Key.threadName) ?? "thread"
+                frames.append("\(name)-\(tid)")
+            }
+            for id in sample.locationIDs.reversed() {
+                let index = Int(id.rawValue) - 1
+                if let names = namesByLocation[index] {
+                    frames.append(contentsOf: names)
+                } else {
+                    let names = frameNames(of: locations[index], options: options)
+                    namesByLocation[index] = names
+                    frames.append(contentsOf: names)
+                }
+            }
+            if frames.isEmpty { frames.append(FrameAnnotation.unknown) }
+            stacks.append(FoldedStack(frames: frames, weight: sample.values[valueIndex]))
+        }
+        return FoldedProfile(stacks: stacks)
+    }
+}
+
+extension FoldedProfile {
+    /// A profile with one function per distinct frame name and one location per function,
+    /// weighed in `sampleType` (default `samples/count`). Folding it back with
+    /// `FoldOptions(processRoot: false, annotate: false)` gives the same stacks.
+    public func profile(sampleType: ValueType = .samples) -> Profile {
+        var builder = ProfileBuilder(sampleTypes: [sampleType])
+        var cache: [String: LocationID] = [:]
+        for stack in stacks {
+            var ids: [LocationID] = []
+            ids.reserveCapacity(stack.frames.count)
+            for name in stack.frames.reversed() {
+                if let id = cache[name] {
+                    ids.append(id)
+                } else {
+                    let id = builder.location(functionName: name)
+                    cache[name] = id
+                    ids.append(id)
+                }
+            }
+            builder.addSample(locationIDs: ids, values: [stack.weight])
+        }
+        return builder.profile
+    }
+}

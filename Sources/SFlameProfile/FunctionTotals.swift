@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// Self and total weight of one frame name across a profile.
+///
+/// `selfWeight` counts samples where the frame is the leaf; `totalWeight` counts samples
+/// where it appears anywhere, once per sample even under recursion. So
+/// `selfWeight <= totalWeight`, and the self weights of all frames sum to the total weight.
+public struct FunctionTotals: Hashable, Sendable {
+    public var name: String
+    public var selfWeight: Int64
+    public var totalWeight: Int64
+    public init(name: String, selfWeight: Int64, totalWeight: Int64) {
+        self.name = name
+        self.selfWeight = selfWeight
+        self.totalWeight = totalWeight
+    }
+}
+
+extension FoldedProfile {
+    /// Self and total weight per frame name, sorted by `by` descending, then by name.
+    ///
+    /// - Parameter skippingRoots: how many root frames to leave out (e.g. 1 to skip the
+    ///   process-name root that `Profile.folded` adds).
+    public func functionTotals(skippingRoots: Int = 0, sortedBySelf: Bool = true) -> [FunctionTotals] {
+        var selfW: [String: Int64] = [:]
+        var totalW: [String: Int64] = [:]
+        var seen = Set<String>()
+        for stack in stacks {
+            let frames = stack.frames.dropFirst(skippingRoots)
+            guard let leaf = frames.last else { continue }
+            selfW[leaf, default: 0] &+= stack.weight
+            seen.removeAll(keepingCapacity: true)
+            for f in frames where seen.insert(f).inserted {
+                totalW[f, default: 0] &+= stack.weight
+            }
+        }
+        var out = totalW.map { FunctionTotals(name: $0.key, selfWeight: selfW[$0.key] ?? 0, totalWeight: $0.value) }
+        out.sort {
+            let (a, b) = sortedBySelf ? ($0.selfWeight, $1.selfWeight) : ($0.totalWeight, $1.totalWeight)
+            if a != b { return a > b }
+            return $0.name < $1.name
+        }
+        return out
+    }
+}
