@@ -84,11 +84,15 @@ let package = Package(
         ),
 
         // MARK: tests
+        .target(name: "SFlameTestSupport", path: "Tests/SFlameTestSupport"),
+        .testTarget(name: "SFlameRecordTests", dependencies: ["SFlameRecord", "SFlameKernelFormats", "SFlameTestSupport"]),
         .testTarget(name: "SFlameProfileTests", dependencies: ["SFlameProfile"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats"]),
         .testTarget(name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameProfile"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFlameSymbolicationTests", dependencies: ["SFlameSymbolication", "SFlameProfile"]),
-        .testTarget(name: "SFlameSamplingTests", dependencies: ["SFlameSampling", "SFlameKernelFormats"]),
-        .testTarget(name: "SFlameIntegrationTests", dependencies: ["SFlameProfile"]),
+        .testTarget(
+            name: "SFlameSamplingTests", dependencies: ["SFlameSampling", "SFlameKernelFormats", "SFlameTestSupport"]),
+        .testTarget(
+            name: "SFlameIntegrationTests", dependencies: ["sflame", "SFlameProfile", "SFlameTestSupport"]),
     ]
 )

@@ -77,48 +77,75 @@ public struct FoldedProfile: Hashable, Sendable {
         var stacks: [FoldedStack] = []
         var skipped = 0
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var line = Substring(rawLine)
-            if line.last == "\r" { line = line.dropLast() }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            do {
-                stacks.append(try parseLine(line))
-            } catch let error {
-                if skipBadLines {
-                    skipped += 1
-                    continue
+        // Lines are split on the byte 0x0A: "\r\n" is one Character in Swift, so a String split
+        // would not see those line ends.
+        var text = text
+        let result: Result<Void, ProfileError> = text.withUTF8 { bytes in
+            var lineStart = 0
+            while lineStart <= bytes.count {
+                let lineEnd = bytes[lineStart...].firstIndex(of: 0x0A) ?? bytes.count
+                lineNumber += 1
+                var end = lineEnd
+                if end > lineStart && bytes[end - 1] == 0x0D { end -= 1 }
+                let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<end])
+                lineStart = lineEnd + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                switch parseLine(line) {
+                case .success(let stack):
+                    stacks.append(stack)
+                case .failure(var error):
+                    if skipBadLines {
+                        skipped += 1
+                        continue
+                    }
+                    error.source = source
+                    error.line = lineNumber
+                    return .failure(error)
                 }
-                var e = error
-                e.source = source
-                e.line = lineNumber
-                throw e
             }
+            return .success(())
         }
+        if case .failure(let error) = result { throw error }
         return (FoldedProfile(stacks: stacks), skipped)
     }
 
-    private static func parseLine(_ line: Substring) throws(ProfileError) -> FoldedStack {
-        var trimmed = line
-        while let last = trimmed.last, last == " " || last == "\t" { trimmed = trimmed.dropLast() }
-        guard let split = trimmed.lastIndex(where: { $0 == " " || $0 == "\t" }) else {
-            throw ProfileError(.malformedLine, "expected 'frame;frame;… COUNT', found no count: \(excerpt(line))")
+    private static func parseLine(_ line: UnsafeBufferPointer<UInt8>) -> Result<FoldedStack, ProfileError> {
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        var end = line.count
+        while end > 0 && isBlank(line[end - 1]) { end -= 1 }
+        var split = end
+        while split > 0 && !isBlank(line[split - 1]) { split -= 1 }
+        if split == 0 {
+            return .failure(ProfileError(.malformedLine, "expected 'frame;frame;… COUNT', found no count: \(excerpt(line))"))
         }
-        let countText = trimmed[trimmed.index(after: split)...]
-        guard let weight = Int64(String(countText)), weight >= 0 else {
-            throw ProfileError(
-                .malformedLine, "expected a non-negative integer count at the end of the line, found '\(countText)'")
+        var weight: Int64 = 0
+        for b in line[split..<end] {
+            guard b >= 0x30 && b <= 0x39 else {
+                let found = String(decoding: UnsafeBufferPointer(rebasing: line[split..<end]), as: UTF8.self)
+                return .failure(ProfileError(
+                    .malformedLine, "expected a non-negative integer count at the end of the line, found '\(found)'"))
+            }
+            let (m, o1) = weight.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(b - 0x30))
+            if o1 || o2 { return .failure(ProfileError(.malformedLine, "the count does not fit in 64 bits")) }
+            weight = a
         }
-        var stackText = trimmed[..<split]
-        while let last = stackText.last, last == " " || last == "\t" { stackText = stackText.dropLast() }
-        if stackText.isEmpty {
-            throw ProfileError(.malformedLine, "the stack before the count is empty")
+        var stackEnd = split
+        while stackEnd > 0 && isBlank(line[stackEnd - 1]) { stackEnd -= 1 }
+        if stackEnd == 0 {
+            return .failure(ProfileError(.malformedLine, "the stack before the count is empty"))
         }
-        let frames = stackText.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
-        return FoldedStack(frames: frames, weight: weight)
+        var frames: [String] = []
+        var frameStart = 0
+        for i in 0...stackEnd where i == stackEnd || line[i] == 0x3B {
+            frames.append(String(decoding: UnsafeBufferPointer(rebasing: line[frameStart..<i]), as: UTF8.self))
+            frameStart = i + 1
+        }
+        return .success(FoldedStack(frames: frames, weight: weight))
     }
 
-    private static func excerpt(_ line: Substring) -> String {
-        line.count > 80 ? "'\(line.prefix(77))...'" : "'\(line)'"
+    private static func excerpt(_ line: UnsafeBufferPointer<UInt8>) -> String {
+        let text = String(decoding: line, as: UTF8.self)
+        return text.count > 80 ? "'\(text.prefix(77))...'" : "'\(text)'"
     }
 }

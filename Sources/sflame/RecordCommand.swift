@@ -1,7 +1,167 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import SFlameProfile
+import SFlameRecord
+import SFlameSampling
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct RecordCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "record", abstract: "Record a CPU profile.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record a CPU profile of running processes or of a command.",
+        discussion: """
+            Attaches to every thread of the target (and threads it starts while recording) with
+            perf_event_open, samples call stacks at the given frequency, and writes a flame graph
+            and/or folded stacks. The target is never stopped or signalled. Ctrl-C or SIGTERM end
+            the recording and still write the output; so does the target exiting.
+
+            Examples:
+              sflame record --pid 4242 --duration 10 -o cpu.svg
+              sflame record -F 999 -o out.svg -o out.folded -- ./my-server --port 8080
+            """
+    )
+
+    @Option(name: [.short, .customLong("pid")], help: ArgumentHelp("Processes to profile (comma-separated PIDs).", valueName: "PID[,PID…]"))
+    var pids: PIDList?
+
+    @Option(name: [.customShort("F"), .customLong("frequency")], help: "Samples per second per thread.")
+    var frequency: UInt64 = 99
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Stop after this many seconds (default: until the target exits or Ctrl-C).", valueName: "SECONDS"))
+    var duration: Double?
+
+    @Option(name: [.short, .long], help: "The sampling event: cpu-clock, task-clock, page-faults, or a hardware event (cycles, instructions…; falls back to cpu-clock where unsupported).")
+    var event: String = "cpu-clock"
+
+    @Flag(name: .long, help: "Put each thread (name-tid) under its process in the folded stacks and the flame graph.")
+    var perThread = false
+
+    @Flag(name: .long, help: "Sample user space only (needed without privileges at kernel.perf_event_paranoid ≥ 2).")
+    var noKernel = false
+
+    @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info (repeatable).", valueName: "DIR"))
+    var debuginfoPath: [String] = []
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file; the extension picks the format: .svg (flame graph), .folded or .txt (folded stacks). Repeatable. Default: sflame.svg.", valueName: "FILE"))
+    var outputs: [String] = []
+
+    @Option(name: .long, help: "The flame graph's title.")
+    var title: String?
+
+    @Flag(name: .long, help: "No progress line on the terminal.")
+    var quiet = false
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("A command to launch and profile, after --.", valueName: "CMD ARGS"))
+    var command: [String] = []
+
+    func validate() throws {
+        if pids == nil && command.isEmpty {
+            throw ValidationError("Give a target: --pid PID[,PID…] or -- CMD ARGS.")
+        }
+        if pids != nil && !command.isEmpty {
+            throw ValidationError("Give either --pid or a command after --, not both.")
+        }
+        if frequency == 0 || frequency > 100_000 {
+            throw ValidationError("--frequency must be between 1 and 100000 Hz (got \(frequency)).")
+        }
+        if let duration, !(duration > 0) {
+            throw ValidationError("--duration must be a positive number of seconds (got \(duration)).")
+        }
+        if EventSource(name: event) == nil {
+            throw ValidationError(
+                "Unknown event '\(event)'. Use cpu-clock, task-clock, page-faults, cycles, instructions, "
+                    + "cache-references, cache-misses, branches or branch-misses.")
+        }
+        for path in resolvedOutputs {
+            _ = try OutputFormat(path: path)
+            try OutputFile.checkWritable(path)
+        }
+    }
+
+    private var resolvedOutputs: [String] { outputs.isEmpty ? ["sflame.svg"] : outputs }
+
+    func run() throws {
+        let target: RecordOptions.Target = command.isEmpty ? .processes(pids!.values) : .command(command)
+        let options = RecordOptions(
+            target: target, event: EventSource(name: event)!, frequencyHz: frequency, durationSeconds: duration,
+            includeKernel: !noKernel, debugInfoPaths: debuginfoPath)
+        let recorder = Recorder(options: options)
+        let display = ProgressLine(enabled: !quiet && isatty(2) != 0)
+        let recording: Recording
+        do {
+            recording = try recorder.run { display.update($0) }
+        } catch {
+            display.clear()
+            Diagnostics.error(error.description)
+            throw error.kind == .permissionDenied ? SFlameExit.permissionDenied : SFlameExit.failure
+        }
+        display.clear()
+        for notice in recording.notices { Diagnostics.notice(notice) }
+        RecordingSummary.print(recording)
+        if recording.stats.samples == 0 {
+            Diagnostics.warning("no samples were recorded; the target may have been idle (cpu-clock samples on-CPU time only).")
+        }
+
+        var written: [String] = []
+        var failed = false
+        for path in resolvedOutputs {
+            do {
+                try writeOutput(recording.profile, to: path)
+                written.append(path)
+            } catch {
+                Diagnostics.error("could not write \(path): \(error)")
+                failed = true
+            }
+        }
+        if !written.isEmpty { Diagnostics.notice("wrote \(written.joined(separator: ", "))") }
+
+        if case .command = target {
+            let status = recording.commandExit ?? waitForCommand(recorder)
+            if let status { throw ExitCode(status.shellCode) }
+        }
+        if failed { throw SFlameExit.failure }
+    }
+
+    private func waitForCommand(_ recorder: Recorder) -> ChildExitStatus? {
+        if let pid = recorder.commandPID {
+            Diagnostics.notice("recording stopped; waiting for the command (PID \(pid)) to exit. Ctrl-C stops waiting without signalling it.")
+        }
+        return recorder.waitForCommand()
+    }
+
+    private func writeOutput(_ profile: Profile, to path: String) throws {
+        let fold = FoldOptions(perThread: perThread)
+        switch try OutputFormat(path: path) {
+        case .folded:
+            try OutputFile.write(profile.folded(options: fold).text(), to: path)
+        case .svg:
+            let svg = try FlameGraphOutput.svg(
+                folded: profile.folded(options: fold), title: title ?? "CPU flame graph",
+                countName: "samples")
+            try OutputFile.write(svg, to: path)
+        }
+    }
+}
+
+/// A comma-separated PID list.
+struct PIDList: ExpressibleByArgument {
+    var values: [Int32]
+    init?(argument: String) {
+        let parts = argument.split(separator: ",")
+        let values = parts.compactMap { Int32($0.trimmingCharacters(in: " ")) }
+        guard !values.isEmpty, values.count == parts.count, values.allSatisfy({ $0 > 0 }) else { return nil }
+        self.values = values
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> Substring {
+        var s = self
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return s
+    }
 }

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: Apache-2.0
+import SFlameProfile
+import SFlameSampling
+import SFlameSymbolication
+
+/// Symbolizes a recording's stack table into a `Profile`, and measures unwind quality.
+///
+/// Each unique frame is symbolized once; each module is opened once (the `Symbolizer`
+/// caches per module), so the cost grows with unique addresses, not with samples.
+struct ProfileAssembler {
+    let state: RecordingState
+    let event: EventSource
+    let frequencyHz: UInt64
+    let debugInfoPaths: [String]
+
+    /// The frames of one recorded address: its location, and facts for the quality report.
+    private struct Resolved {
+        var location: LocationID
+        /// The outermost function name, nil when unresolved.
+        var outerName: String?
+        /// The module's index, or nil for anonymous and unmapped memory.
+        var module: Int32?
+        var isUnknown: Bool
+    }
+
+    func assemble(wallStartNanos: Int64, durationSeconds: Double) -> (Profile, UnwindQuality) {
+        let symbolizer = Symbolizer(options: SymbolizerOptions(debugInfoPaths: debugInfoPaths))
+        let kernelSymbols = state.includeKernel ? Self.loadKernelSymbols() : nil
+        let sampleTypes = [ValueType.samples, Self.valueType(for: event)]
+        var builder = ProfileBuilder(sampleTypes: sampleTypes)
+        var mappingIDs: [Int32: MappingID] = [:]
+        var kernelMapping: MappingID?
+        var anonymousMappings: [String: MappingID] = [:]
+        var resolved: [FrameRef: Resolved] = [:]
+        var quality = UnwindQuality()
+        var blame: [String: (count: Int, reason: String)] = [:]
+
+        func mapping(forModule index: Int32) -> MappingID {
+            if let id = mappingIDs[index] { return id }
+            let module = state.modules[Int(index)]
+            let info = symbolizer.moduleInfo(path: module.openPath)
+            let id = builder.addMapping(
+                start: 0, limit: 0, fileOffset: 0, filename: module.path, buildID: info?.buildID?.description ?? "",
+                kind: .user, hasFunctions: info != nil, hasFilenames: info?.hasDebugInfo ?? false,
+                hasLineNumbers: info?.hasDebugInfo ?? false, hasInlineFrames: info?.hasDebugInfo ?? false)
+            mappingIDs[index] = id
+            return id
+        }
+
+        func resolve(_ ref: FrameRef) -> Resolved {
+            if let r = resolved[ref] { return r }
+            let r: Resolved
+            switch ref {
+            case .kernel(let address):
+                if kernelMapping == nil {
+                    kernelMapping = builder.addMapping(
+                        start: 0, limit: 0, fileOffset: 0, filename: "[kernel.kallsyms]", kind: .kernel)
+                }
+                if let symbol = kernelSymbols?.lookup(address) {
+                    let f = builder.function(name: symbol.name, filename: symbol.module.map { "[\($0)]" } ?? "")
+                    let loc = builder.location(mappingID: kernelMapping, address: address, lines: [Line(functionID: f)])
+                    r = Resolved(location: loc, outerName: symbol.name, module: nil, isUnknown: false)
+                } else {
+                    let loc = builder.location(mappingID: kernelMapping, address: address, lines: [])
+                    r = Resolved(location: loc, outerName: nil, module: nil, isUnknown: true)
+                }
+            case .module(let index, let fileOffset):
+                let mappingID = mapping(forModule: index)
+                let module = state.modules[Int(index)]
+                let symbolized = symbolizer.symbolize(modulePath: module.openPath, fileOffset: fileOffset)
+                let lines = symbolized.frames.map { frame in
+                    Line(
+                        functionID: builder.function(
+                            name: frame.name, systemName: frame.systemName, filename: frame.file ?? ""),
+                        line: Int64(frame.line ?? 0))
+                }
+                // pprof addresses: the file offset stands in for a runtime address in a mapping that starts at 0.
+                let loc = builder.location(mappingID: mappingID, address: fileOffset, lines: lines)
+                r = Resolved(
+                    location: loc, outerName: symbolized.frames.last?.name, module: index, isUnknown: lines.isEmpty)
+            case .anonymous(let name, let address):
+                let id: MappingID
+                if let existing = anonymousMappings[name] {
+                    id = existing
+                } else {
+                    id = builder.addMapping(start: 0, limit: 0, fileOffset: 0, filename: name, hasFunctions: false)
+                    anonymousMappings[name] = id
+                }
+                let loc = builder.location(mappingID: id, address: address, lines: [])
+                r = Resolved(location: loc, outerName: nil, module: nil, isUnknown: true)
+            case .unmapped(let address):
+                let loc = builder.location(mappingID: nil, address: address, lines: [])
+                r = Resolved(location: loc, outerName: nil, module: nil, isUnknown: true)
+            }
+            resolved[ref] = r
+            return r
+        }
+
+        // Deterministic order: sort the stack table so ids do not depend on hashing.
+        let entries = state.stacks.sorted { a, b in
+            (a.key.pid, a.key.tid, a.value.count) < (b.key.pid, b.key.tid, b.value.count)
+        }
+        for (key, weight) in entries {
+            var locations: [LocationID] = []
+            locations.reserveCapacity(key.frames.count)
+            var anyUnknown = false
+            var outermost: Resolved?
+            var outermostModule: Int32?
+            for (i, ref) in key.frames.enumerated() {
+                let r = resolve(ref)
+                locations.append(r.location)
+                anyUnknown = anyUnknown || r.isUnknown
+                if i >= key.kernelCount {
+                    outermost = r
+                    if r.module != nil { outermostModule = r.module }
+                }
+            }
+            if key.frames.count > key.kernelCount {
+                quality.userSamples += weight.count
+                if anyUnknown { quality.unknownFrameSamples += weight.count }
+                if key.hitCallchainLimit { quality.callchainLimitSamples += weight.count }
+                let complete = outermost?.outerName.map { UnwindQuality.stackBases.contains($0) } ?? false
+                if !complete {
+                    quality.truncatedSamples += weight.count
+                    let (module, reason) = blameFor(
+                        key: key, outermost: outermost, outermostModule: outermostModule, symbolizer: symbolizer)
+                    blame[module, default: (0, reason)].count += weight.count
+                }
+            }
+            builder.addSample(
+                locationIDs: locations, values: [Int64(weight.count), Int64(weight.period)],
+                labels: labels(pid: key.pid, tid: key.tid))
+        }
+        quality.modules = blame.map { UnwindQuality.ModuleReport(module: $0.key, truncatedSamples: $0.value.count, reason: $0.value.reason) }
+            .sorted { ($0.truncatedSamples, $1.module) > ($1.truncatedSamples, $0.module) }
+
+        var profile = builder.profile
+        profile.defaultSampleType = ValueType.samples.type
+        if event.isTimer {
+            profile.periodType = ValueType.cpuPeriod
+            profile.period = Int64(1_000_000_000 / max(frequencyHz, 1))
+        } else {
+            profile.periodType = Self.valueType(for: event)
+            profile.period = 1
+        }
+        profile.timeNanos = wallStartNanos
+        profile.durationNanos = Int64(durationSeconds * 1e9)
+        profile.comments = [
+            "sflame: event \(event), \(frequencyHz) Hz",
+            "sflame: \(state.stats.samples) samples, \(state.stats.lost) lost, "
+                + "\(quality.truncatedSamples) truncated, \(quality.unknownFrameSamples) with unknown frames",
+        ]
+        return (profile, quality)
+    }
+
+    private func labels(pid: Int32, tid: Int32) -> [Label] {
+        var labels = [Label(key: Label.Key.pid, number: Int64(pid)), Label(key: Label.Key.tid, number: Int64(tid))]
+        if let name = state.threadNames[tid] { labels.append(Label(key: Label.Key.threadName, string: name)) }
+        labels.append(Label(key: Label.Key.processName, string: state.processNames[pid] ?? "pid-\(pid)"))
+        return labels
+    }
+
+    /// The module where a truncated stack stopped, and why it probably did.
+    private func blameFor(
+        key: StackKey, outermost: Resolved?, outermostModule: Int32?, symbolizer: Symbolizer
+    ) -> (String, String) {
+        let maxStack = state.maxCallchainDepth
+        guard let index = outermostModule else {
+            return ("[unknown]", "the stack starts outside any known module (JIT code or unmapped memory)")
+        }
+        let module = state.modules[Int(index)]
+        if key.hitCallchainLimit {
+            return (module.path, "callchain limit reached (kernel.perf_event_max_stack = \(maxStack)); raise it with "
+                + "`sysctl -w kernel.perf_event_max_stack=1024`")
+        }
+        let info = symbolizer.moduleInfo(path: module.openPath)
+        if outermost?.isUnknown == true && outermost?.module == index && info?.hasSymbolTable == false {
+            return (module.path, "missing symbols (stripped); install its debug symbols")
+        }
+        if let share = info?.framePointerShare, share < 0.5 {
+            return (module.path, "no frame pointers in this module (built with -fomit-frame-pointer); "
+                + "rebuild it with -fno-omit-frame-pointer or use DWARF unwinding")
+        }
+        return (module.path, "the frame-pointer chain ends here (a caller without frame pointers)")
+    }
+
+    private static func valueType(for event: EventSource) -> ValueType {
+        switch event {
+        case .cpuClock, .taskClock: return .cpuNanoseconds
+        case .pageFaults: return ValueType(type: "page-faults", unit: "count")
+        default: return ValueType(type: event.description, unit: "count")
+        }
+    }
+
+    private static func loadKernelSymbols() -> KernelSymbolTable? {
+        guard let text = try? ProcFS.readText("/proc/kallsyms") else { return nil }
+        let table = KernelSymbolTable(kallsyms: text)
+        return table.isEmpty ? nil : table
+    }
+}

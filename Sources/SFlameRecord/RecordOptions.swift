@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+import SFlameSampling
+
+/// What to record, and how.
+public struct RecordOptions: Sendable {
+    /// The processes to profile.
+    public enum Target: Sendable, Equatable {
+        /// Existing processes, all their threads, and threads they start while recording.
+        case processes([Int32])
+        /// A command to launch and profile from its first instruction; argv[0] is looked up in PATH.
+        case command([String])
+    }
+
+    public var target: Target
+    /// The event that triggers samples. Default `.cpuClock`. Hardware events fall back to
+    /// cpu-clock with a notice when the machine does not support them.
+    public var event: EventSource
+    /// Samples per second per thread. Default 99 (perf's habit: avoids lockstep with
+    /// timer-driven work at 100 Hz).
+    public var frequencyHz: UInt64
+    /// Stop after this many seconds; nil records until the targets exit or a stop signal.
+    public var durationSeconds: Double?
+    /// Sample kernel stacks too. Default true; falls back to user space only, with a notice,
+    /// when kernel.perf_event_paranoid forbids kernel sampling.
+    public var includeKernel: Bool
+    /// Data pages per CPU ring buffer (power of two). Default 128 (512 KiB with 4 KiB pages).
+    public var bufferPages: Int
+    /// Extra directories to search for separate debug info.
+    public var debugInfoPaths: [String]
+
+    public init(
+        target: Target, event: EventSource = .cpuClock, frequencyHz: UInt64 = 99, durationSeconds: Double? = nil,
+        includeKernel: Bool = true, bufferPages: Int = 128, debugInfoPaths: [String] = []
+    ) {
+        self.target = target
+        self.event = event
+        self.frequencyHz = frequencyHz
+        self.durationSeconds = durationSeconds
+        self.includeKernel = includeKernel
+        self.bufferPages = bufferPages
+        self.debugInfoPaths = debugInfoPaths
+    }
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: Apache-2.0
+import SFlameKernelFormats
+import SFlameProfile
+import SFlameSampling
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a recording ended.
+public enum RecordingEnd: Hashable, Sendable {
+    /// The requested duration passed.
+    case duration
+    /// A stop signal (SIGINT, SIGTERM, SIGHUP) arrived; the number is the signal.
+    case signal(Int32)
+    /// Every target process exited.
+    case targetExited
+}
+
+/// Progress of a running recording, for the one-line display.
+public struct RecordingProgress: Sendable {
+    public var elapsedSeconds: Double
+    public var samples: Int
+    public var lost: UInt64
+}
+
+/// A finished recording.
+public struct Recording: Sendable {
+    /// The profile: sample types `samples/count` and `cpu/nanoseconds` (or the event's unit),
+    /// labels pid, tid, thread_name, process_name.
+    public var profile: Profile
+    public var stats: SamplingStats
+    public var quality: UnwindQuality
+    public var end: RecordingEnd
+    public var durationSeconds: Double
+    /// One-line notices for the user (fallbacks taken).
+    public var notices: [String]
+    /// The profiled processes.
+    public var targets: [Int32]
+    /// The launched command, when `record -- CMD` was used and it has exited.
+    public var commandExit: ChildExitStatus?
+}
+
+/// Records a CPU profile: opens perf events on the targets, reads the ring buffers until the
+/// end condition, then symbolizes into a `Profile`.
+///
+/// Never stops or signals the target: perf_event sampling is read-only.
+@available(*, noasync, message: "blocks the calling thread for the whole recording")
+public final class Recorder {
+    public let options: RecordOptions
+    private var notices: [String] = []
+    private var child: SuspendedChild?
+
+    public init(options: RecordOptions) {
+        self.options = options
+    }
+
+    /// Checks that a pid can be profiled: it exists, is not a kernel thread, not a zombie.
+    ///
+    /// Throws: `.noSuchProcess`, `.unsupportedTarget`.
+    public static func validate(pid: Int32) throws(RecordError) {
+        let stat: ProcStat
+        do {
+            stat = try ProcFS.stat(pid: pid)
+        } catch {
+            throw RecordError(
+                .noSuchProcess, "No process with PID \(pid) (/proc/\(pid) does not exist). Check the PID with `ps -p \(pid)`.")
+        }
+        if stat.isKernelThread {
+            throw RecordError(
+                .unsupportedTarget,
+                "PID \(pid) (\(stat.comm)) is a kernel thread: it has no user space to profile. Profile it system-wide "
+                    + "with `perf record -a`, or pick a user process.")
+        }
+        if stat.isZombie {
+            throw RecordError(
+                .unsupportedTarget,
+                "PID \(pid) (\(stat.comm)) is a zombie (state \(stat.state)): it has exited and waits for its parent "
+                    + "(PID \(stat.parentPID)) to reap it. There is nothing left to profile.")
+        }
+    }
+
+    /// Runs the recording to its end.
+    ///
+    /// - Parameter progress: called about four times a second from the calling thread.
+    /// - Throws: `RecordError` when the recording cannot start. Once started, problems are
+    ///   counted in `SamplingStats` and the recording ends normally.
+    public func run(progress: (RecordingProgress) -> Void = { _ in }) throws(RecordError) -> Recording {
+        let signals: StopSignals
+        do { signals = try StopSignals() } catch { throw RecordError(error) }
+        let (session, targets, maxDepth) = try openSession()
+        var state = RecordingState(
+            targets: Set(targets), includeKernel: options.includeKernel && !session.configuration.excludeKernel,
+            maxCallchainDepth: maxDepth)
+        var lastRefresh: [Int32: Double] = [:]
+        state.refreshMappings = { pid in
+            let now = MonotonicClock.seconds()
+            if let last = lastRefresh[pid], now - last < 0.1 { return nil }
+            lastRefresh[pid] = now
+            return try? ProcFS.maps(pid: pid)
+        }
+        for pid in targets {
+            if let maps = try? ProcFS.maps(pid: pid) { state.load(pid: pid, mappings: maps) }
+            state.processNames[pid] = ProcFS.processName(pid: pid)
+            for tid in (try? ProcFS.threads(of: pid)) ?? [] {
+                state.threadNames[tid] = ProcFS.threadName(pid: pid, tid: tid)
+                state.threadProcess[tid] = pid
+            }
+        }
+        let wallStart = WallClock.nanoseconds()
+        let start = MonotonicClock.seconds()
+        if let child {
+            do { try child.resume(commandName: commandName) } catch {
+                session.close()
+                throw RecordError(error)
+            }
+        } else {
+            session.enable()
+        }
+        let end = loop(session: session, state: &state, signals: signals, start: start, progress: progress)
+        session.disable()
+        session.drain { state.apply($0) }
+        state.stats.decodeErrors = session.decodeErrors
+        session.close()
+        let duration = MonotonicClock.seconds() - start
+        progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))
+
+        let assembler = ProfileAssembler(
+            state: state, event: session.configuration.event, frequencyHz: options.frequencyHz,
+            debugInfoPaths: options.debugInfoPaths)
+        let (profile, quality) = assembler.assemble(wallStartNanos: wallStart, durationSeconds: duration)
+        return Recording(
+            profile: profile, stats: state.stats, quality: quality, end: end, durationSeconds: duration,
+            notices: notices, targets: targets, commandExit: child?.wait(blocking: false))
+    }
+
+    /// Waits for the launched command to exit after the recording ended, unless a stop signal
+    /// arrives; never signals it. Nil when nothing was launched or it is still running.
+    public func waitForCommand() -> ChildExitStatus? {
+        guard let child else { return nil }
+        let signals = try? StopSignals()
+        while true {
+            if let status = child.wait(blocking: false) { return status }
+            if signals?.received != nil { return nil }
+            usleep(20_000)
+        }
+    }
+
+    /// The pid of the launched command, if any.
+    public var commandPID: Int32? { child?.pid }
+
+    private var commandName: String {
+        if case .command(let args) = options.target { return args.first ?? "" }
+        return ""
+    }
+
+    private func loop(
+        session: PerfSession, state: inout RecordingState, signals: StopSignals, start: Double,
+        progress: (RecordingProgress) -> Void
+    ) -> RecordingEnd {
+        var lastProgress = 0.0
+        var lastLivenessCheck = 0.0
+        while true {
+            _ = session.wait(timeoutMilliseconds: 100, extraFDs: [signals.wakeFD])
+            session.drain { state.apply($0) }
+            let now = MonotonicClock.seconds()
+            if now - lastProgress >= 0.25 {
+                lastProgress = now
+                progress(RecordingProgress(elapsedSeconds: now - start, samples: state.stats.samples, lost: state.stats.lost))
+            }
+            if let s = signals.received { return .signal(s) }
+            if let d = options.durationSeconds, now - start >= d { return .duration }
+            if now - lastLivenessCheck >= 0.1 {
+                lastLivenessCheck = now
+                if targetsExited(state: state) { return .targetExited }
+            }
+        }
+    }
+
+    private func targetsExited(state: RecordingState) -> Bool {
+        if let child { return child.wait(blocking: false) != nil }
+        for pid in state.targets {
+            if state.exited.contains(pid) { continue }
+            guard let stat = try? ProcFS.stat(pid: pid) else { continue }
+            if !stat.isZombie { return false }
+        }
+        return true
+    }
+
+    /// Opens the events, with the fallbacks: hardware → cpu-clock, kernel → user only.
+    private func openSession() throws(RecordError) -> (PerfSession, [Int32], Int) {
+        let maxDepth = Sysctl.system.perfEventMaxStack ?? 127
+        var configuration = PerfEventConfiguration(
+            event: options.event, frequencyHz: options.frequencyHz, excludeKernel: !options.includeKernel)
+        var targets: [Int32]
+        switch options.target {
+        case .processes(let pids):
+            for pid in pids { try Self.validate(pid: pid) }
+            targets = pids
+        case .command(let args):
+            do { child = try SuspendedChild(arguments: args) } catch { throw RecordError(error) }
+            targets = [child!.pid]
+            configuration.enableOnExec = true
+        }
+        while true {
+            let session = PerfSession(configuration: configuration, dataPages: options.bufferPages)
+            do {
+                for pid in targets {
+                    if child != nil { try session.attach(thread: pid) } else { try session.attach(process: pid) }
+                }
+                return (session, targets, maxDepth)
+            } catch let error {
+                session.close()
+                if error.kind == .unsupportedEvent, case .hardware = configuration.event {
+                    notices.append(
+                        "\(configuration.event) is not supported on this machine (\(error.errno.map(ErrnoName.name) ?? "error")); "
+                            + "falling back to cpu-clock.")
+                    configuration.event = .cpuClock
+                    continue
+                }
+                if error.kind == .permissionDenied && !configuration.excludeKernel {
+                    notices.append(
+                        "Kernel sampling is not permitted (kernel.perf_event_paranoid = "
+                            + "\(Sysctl.system.perfEventParanoid.map(String.init) ?? "?")); recording user space only.")
+                    configuration.excludeKernel = true
+                    continue
+                }
+                child = nil
+                throw RecordError(error)
+            }
+        }
+    }
+}
+
+/// CLOCK_MONOTONIC in seconds.
+enum MonotonicClock {
+    static func seconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// CLOCK_REALTIME in nanoseconds since the UNIX epoch.
+enum WallClock {
+    static func nanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/// Counts of what happened during a recording. Per-sample problems are counted here, never
+/// thrown (STYLE.md §4).
+public struct SamplingStats: Hashable, Sendable {
+    /// Samples of the target processes that went into the profile.
+    public var samples = 0
+    /// Records the kernel dropped because a ring buffer was full (PERF_RECORD_LOST).
+    public var lostRecords: UInt64 = 0
+    /// Samples the kernel dropped (PERF_RECORD_LOST_SAMPLES).
+    public var lostSamples: UInt64 = 0
+    /// Times the kernel throttled the event for exceeding kernel.perf_event_max_sample_rate.
+    public var throttles = 0
+    /// Records that did not decode.
+    public var decodeErrors = 0
+    /// Samples of processes outside the target set (children, when not followed).
+    public var foreignSamples = 0
+    /// Threads with at least one sample.
+    public var threads = 0
+    /// Samples whose user callchain hit the kernel's depth limit.
+    public var callchainLimitHits = 0
+    /// Sampled user frames that fell outside any known mapping.
+    public var unmappedFrames = 0
+    /// Samples taken in user mode whose callchain was empty.
+    public var emptyCallchains = 0
+
+    public init() {}
+
+    /// Everything the kernel dropped.
+    public var lost: UInt64 { lostRecords + lostSamples }
+}

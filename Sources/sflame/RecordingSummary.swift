@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+import SFlameRecord
+import SFlameSampling
+
+typealias RecordingProgressValues = RecordingProgress
+
+/// The end-of-recording report: samples, lost records, and unwind quality per module.
+enum RecordingSummary {
+    static func lines(_ r: Recording) -> [String] {
+        var lines: [String] = []
+        let s = r.stats
+        let processes = r.targets.count == 1 ? "1 process" : "\(r.targets.count) processes"
+        lines.append(
+            "recorded \(Grouped(s.samples)) samples from \(processes) (\(s.threads) threads) in "
+                + "\(formatSeconds(r.durationSeconds)), \(Grouped(Int(s.lost))) lost.")
+        switch r.end {
+        case .targetExited:
+            lines.append("the target exited after \(formatSeconds(r.durationSeconds)); the profile covers the time until then.")
+        case .signal(let sig):
+            lines.append("stopped by \(StopSignals.name(sig)); the profile covers \(formatSeconds(r.durationSeconds)).")
+        case .duration:
+            break
+        }
+        if s.lost > 0 {
+            lines.append(
+                "\(Grouped(Int(s.lost))) records were lost because the ring buffers filled up; lower --frequency or "
+                    + "profile fewer threads.")
+        }
+        if s.throttles > 0 {
+            lines.append("the kernel throttled sampling \(s.throttles) times (kernel.perf_event_max_sample_rate).")
+        }
+        let q = r.quality
+        if q.userSamples > 0 {
+            lines.append(
+                "unwind quality: \(percent(q.truncatedShare)) of stacks truncated, \(percent(q.unknownShare)) with "
+                    + "[unknown] frames.")
+            for m in q.modules {
+                let share = Double(m.truncatedSamples) / Double(q.userSamples)
+                if share < 0.05 { continue }
+                lines.append("  \(m.module): \(percent(share)) of stacks stop here: \(m.reason).")
+            }
+        }
+        return lines
+    }
+
+    static func print(_ r: Recording) {
+        for line in lines(r) { Diagnostics.notice(line) }
+    }
+
+    static func percent(_ share: Double) -> String {
+        let tenths = Int((share * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+}

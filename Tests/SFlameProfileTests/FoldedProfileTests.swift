@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import Testing
+@testable import SFlameProfile
+
+@Suite struct FoldedProfileTests {
+    func fixture(_ name: String) throws -> String {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/folded/\(name)", withExtension: nil))
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    @Test func duplicatesMergeAndOutputIsSorted() throws {
+        let (profile, skipped) = try FoldedProfile.parse(try fixture("merge-duplicates.folded"))
+        #expect(skipped == 0)
+        #expect(profile.text() == "main;parse;lex 15\nmain;render 30\n")
+        #expect(profile.totalWeight == 45)
+    }
+
+    @Test func badLineIsNamedOrSkipped() throws {
+        let text = try fixture("bad-lines.folded")
+        #expect(throws: ProfileError(.malformedLine, "expected 'frame;frame;… COUNT', found no count: 'main;render'",
+                                     source: "bad-lines.folded", line: 2)) {
+            try FoldedProfile.parse(text, source: "bad-lines.folded")
+        }
+        let (profile, skipped) = try FoldedProfile.parse(text, skipBadLines: true)
+        #expect(skipped == 1)
+        #expect(profile.stacks.count == 2)
+    }
+
+    @Test func malformedCountsAndEmptyStacks() {
+        for line in ["main;a -3", "main;a 1.5", "main;a 12x", " 5", "justone"] {
+            #expect(throws: ProfileError.self, "\(line)") { try FoldedProfile.parse(line) }
+        }
+    }
+
+    @Test func namesWithSpacesTabsAndCRLF() throws {
+        let (p, _) = try FoldedProfile.parse("main;operator<<(std::ostream&, \"x\") 2\r\nmain;a b\t7\n")
+        #expect(p.stacks[0].frames == ["main", "operator<<(std::ostream&, \"x\")"])
+        #expect(p.stacks[1].frames == ["main", "a b"] && p.stacks[1].weight == 7)
+    }
+
+    @Test func parseOfTextIsTheIdentityOnRandomProfiles() throws {
+        var rng = SeededGenerator(seed: 7)
+        let alphabet = Array("abcdefgh ()<>&\"'_:[]")
+        for _ in 0..<200 {
+            var stacks: [FoldedStack] = []
+            for _ in 0..<Int.random(in: 1...20, using: &rng) {
+                let frames = (0..<Int.random(in: 1...6, using: &rng)).map { _ in
+                    String((0..<Int.random(in: 1...8, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+                        .trimmingCharacters(in: .whitespaces)
+                }.map { $0.isEmpty ? "x" : $0 }
+                stacks.append(FoldedStack(frames: frames, weight: Int64.random(in: 1...1000, using: &rng)))
+            }
+            let folded = FoldedProfile(stacks: stacks)
+            let reparsed = try FoldedProfile.parse(folded.text()).profile
+            #expect(reparsed == folded.merged())
+            #expect(reparsed.text() == folded.text())
+        }
+    }
+}
+
+/// A deterministic generator (SplitMix64) so property tests are reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

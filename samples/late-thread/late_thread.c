@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// late-thread: the main thread spins in main_spin; after one second it starts a thread that
+// spins in late_hot. A profiler attached from the start must see both.
+//   main -> main_spin                         (the whole run)
+//   start_thread -> late_worker -> late_hot   (from t = 1 s)
+// Usage: late-thread [SECONDS]   (default: run until killed; prints "ready" then "started")
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define NOINLINE __attribute__((noinline, used))
+#define KEEP_FRAME() __asm__ volatile("" ::: "memory")
+// gcc sets up no frame in leaf functions even with -fno-omit-frame-pointer; taking the frame
+// address forces one, so a frame-pointer unwind from a hot leaf still finds its caller.
+#ifdef SAMPLE_NO_FRAME_POINTERS
+#define NEED_FRAME() ((void)0)
+#else
+#define NEED_FRAME() __asm__ volatile("" ::"r"(__builtin_frame_address(0)))
+#endif
+
+static volatile unsigned long sink;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+NOINLINE void spin(unsigned long n) {
+    NEED_FRAME();
+    unsigned long x = sink;
+    for (unsigned long i = 0; i < n; i++) x = x * 6364136223846793005UL + 1;
+    sink = x;
+    KEEP_FRAME();
+}
+
+NOINLINE void late_hot(void) { spin(100000); KEEP_FRAME(); }
+
+NOINLINE void *late_worker(void *arg) {
+    (void)arg;
+    for (;;) late_hot();
+    return NULL;
+}
+
+NOINLINE void main_spin(double seconds) {
+    double start = now();
+    int started = 0;
+    for (;;) {
+        spin(100000);
+        double t = now() - start;
+        if (!started && t >= 1.0) {
+            pthread_t thread;
+            pthread_create(&thread, NULL, late_worker, NULL);
+            pthread_setname_np(thread, "late-worker");
+            printf("started\n");
+            fflush(stdout);
+            started = 1;
+        }
+        if (seconds > 0 && t >= seconds) break;
+    }
+    KEEP_FRAME();
+}
+
+int main(int argc, char **argv) {
+    double seconds = argc > 1 ? atof(argv[1]) : 0;
+    printf("ready\n");
+    fflush(stdout);
+    main_spin(seconds);
+    return 0;
+}

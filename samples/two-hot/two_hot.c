@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// two-hot: a CPU-bound loop whose split is known by construction.
+//   main -> run_loop -> path_a -> hot_a   3 units of work per round (≈ 75 %)
+//   main -> run_loop -> path_b -> hot_b   1 unit  of work per round (≈ 25 %)
+// Usage: two-hot [SECONDS]   (default: run until killed; prints "ready" once running)
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define NOINLINE __attribute__((noinline, used))
+// An empty asm after each call keeps the compiler from turning the call into a tail jump,
+// so every parent frame stays on the stack.
+#define KEEP_FRAME() __asm__ volatile("" ::: "memory")
+// gcc sets up no frame in leaf functions even with -fno-omit-frame-pointer; taking the frame
+// address forces one, so a frame-pointer unwind from a hot leaf still finds its caller.
+#ifdef SAMPLE_NO_FRAME_POINTERS
+#define NEED_FRAME() ((void)0)
+#else
+#define NEED_FRAME() __asm__ volatile("" ::"r"(__builtin_frame_address(0)))
+#endif
+
+static volatile unsigned long sink;
+enum { UNIT = 200000 };
+
+NOINLINE void hot_a(unsigned long n) {
+    NEED_FRAME();
+    unsigned long x = sink;
+    for (unsigned long i = 0; i < n; i++) x = x * 6364136223846793005UL + 1442695040888963407UL;
+    sink = x;
+    KEEP_FRAME();
+}
+
+NOINLINE void hot_b(unsigned long n) {
+    NEED_FRAME();
+    unsigned long x = sink;
+    for (unsigned long i = 0; i < n; i++) x = x * 6364136223846793005UL + 1442695040888963407UL;
+    sink = x;
+    KEEP_FRAME();
+}
+
+NOINLINE void path_a(void) { hot_a(3 * UNIT); KEEP_FRAME(); }
+NOINLINE void path_b(void) { hot_b(UNIT); KEEP_FRAME(); }
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+NOINLINE void run_loop(double seconds) {
+    double end = seconds > 0 ? now() + seconds : 0;
+    unsigned long rounds = 0;
+    for (;;) {
+        path_a();
+        path_b();
+        if (end > 0 && (++rounds & 15) == 0 && now() >= end) break;
+    }
+    KEEP_FRAME();
+}
+
+int main(int argc, char **argv) {
+    double seconds = argc > 1 ? atof(argv[1]) : 0;
+    printf("ready\n");
+    fflush(stdout);
+    run_loop(seconds);
+    return 0;
+}
