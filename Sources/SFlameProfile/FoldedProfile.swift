@@ -77,7 +77,8 @@ public struct FoldedProfile: Hashable, Sendable {
         var stacks: [FoldedStack] = []
         var skipped = 0
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character (a grapheme cluster), so split on either newline spelling.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             var line = Substring(rawLine)
             if line.last == "\r" { line = line.dropLast() }
