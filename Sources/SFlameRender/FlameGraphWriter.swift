@@ -258,9 +258,11 @@ struct FlameGraphWriter {
             out.appendDecimal(x + 3)
             out.append("\" y=\"")
             out.appendDecimal(y + textOffset)
-            out.append("\">")
-            names.appendLabel(nameIndex, width: width, charWidth: charWidth, to: &out)
-            out.append("</text></g>\n")
+            if names.appendLabel(nameIndex, width: width, charWidth: charWidth, to: &out) {
+                out.append("</text></g>\n")
+            } else {
+                out.append("\"/></g>\n")
+            }
         }
     }
 }
@@ -303,9 +305,13 @@ private struct FrameNames {
     /// Appends the label that fits `width` pixels: the whole name, or its start and `..`, or
     /// nothing when fewer than three characters fit. The script's `label` function is the same
     /// rule.
-    mutating func appendLabel(_ index: Int, width: Double, charWidth: Double, to out: inout SVGBuffer) {
+    ///
+    /// - Returns: false, having appended nothing, when there is no room for a label; otherwise
+    ///   true, having appended `">` and the label (the caller closes the element).
+    mutating func appendLabel(_ index: Int, width: Double, charWidth: Double, to out: inout SVGBuffer) -> Bool {
         let fits = Int(((width - 3) / charWidth).rounded(.down))
-        guard fits >= 3 else { return }
+        guard fits >= 3 else { return false }
+        out.append("\">")
         let name = displayName(index)
         if name.utf8.count <= fits || name.count <= fits {
             out.appendEscaped(name)
@@ -313,6 +319,7 @@ private struct FrameNames {
             out.appendEscaped(String(name.prefix(fits - 2)))
             out.append("..")
         }
+        return true
     }
 }
 

@@ -12,15 +12,15 @@
 public enum PaletteMap {
     /// Parses a palette map.
     ///
-    /// Blank lines are ignored; a CR before the newline is dropped.
+    /// Blank lines are ignored; lines may end in LF or CRLF.
     /// - Throws: `RenderError(.invalidInput)` naming the 1-based line that has no `->` or whose
     ///   colour is not `rgb(R,G,B)` or `#rrggbb`.
     public static func parse(_ text: String) throws(RenderError) -> [String: RGBColor] {
         var map: [String: RGBColor] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character (a grapheme cluster), so split on either newline spelling.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             guard let arrow = lastArrow(in: line), let color = RGBColor(parsing: String(line[arrow.upperBound...]))
             else {
