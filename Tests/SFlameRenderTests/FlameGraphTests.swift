@@ -258,4 +258,14 @@ struct FlameGraphTests {
         let perFrame = Double(frames.utf8.count - nameBytes) / Double(parsed.frames.count)
         #expect(perFrame < 150, "\(perFrame) bytes of markup per frame")
     }
+
+    @Test func scriptIsScopedAndSafeInCDATA() {
+        let source = FlameGraphScript.source
+        #expect(!source.contains("]]>"))
+        #expect(!source.contains("getElementById"))
+        #expect(!source.contains("document.getElementsByTagName"))
+        // Everything sits in one function expression, so no name leaks into the page.
+        let code = source.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(code.hasPrefix("(function () {") && code.hasSuffix("})();"))
+    }
 }
