@@ -7,19 +7,23 @@
 // SFlameProfile and SFlameDiff only. The SVG it writes is self-contained (inline style and
 // script, no network), escapes every name, and works opened from disk.
 //
-// Example, folded input and (abridged) output:
+// Example, folded input and output (long lines wrapped, header and script left out):
 //
 //   main;hot_a 75
 //   main;hot_b 25
 //
-//   <svg … id="sf1c0ffee5" class="sflame" width="1200" height="114" … data-fw="1180" …>
+//   <svg version="1.1" xmlns="http://www.w3.org/2000/svg" id="sfffd46cfe" class="sflame" width="1200"
+//     height="118" viewBox="0 0 1200 118" data-cw="7.08" data-fw="1180" data-nt="Function:">
 //   …
 //   <g class="frames">
-//   <g class="f"><title>all (100 samples, 100.00%)</title><rect x="10" y="73" width="1180"
-//     height="15" fill="#…"/><text x="13" y="83.5">all</text></g>
-//   <g class="f"><title>main (100 samples, 100.00%)</title><rect x="10" y="57" width="1180" …
-//   <g class="f"><title>hot_a (75 samples, 75.00%)</title><rect x="10" y="41" width="885" …
-//   <g class="f"><title>hot_b (25 samples, 25.00%)</title><rect x="895" y="41" width="295" …
+//   <g class="f"><title>all (100 samples, 100.00%)</title><rect x="10" y="69" width="1180" height="15"
+//     fill="#f3782a"/><text x="13" y="79.5">all</text></g>
+//   <g class="f"><title>main (100 samples, 100.00%)</title><rect x="10" y="53" width="1180" height="15"
+//     fill="#e06109"/><text x="13" y="63.5">main</text></g>
+//   <g class="f"><title>hot_a (75 samples, 75.00%)</title><rect x="10" y="37" width="885" height="15"
+//     fill="#fb7326"/><text x="13" y="47.5">hot_a</text></g>
+//   <g class="f"><title>hot_b (25 samples, 25.00%)</title><rect x="895" y="37" width="295" height="15"
+//     fill="#f46600"/><text x="898" y="47.5">hot_b</text></g>
 //   </g>
 //   <script type="text/ecmascript"><![CDATA[ … ]]></script>
 //   </svg>
@@ -42,8 +46,9 @@ public enum FlameGraph {
     /// - Throws: `RenderError(.emptyInput)` when the total weight is 0,
     ///   `RenderError(.invalidInput)` for negative weights, `RenderError(.invalidOption)` for an
     ///   option out of range.
-    /// - Complexity: O(F log S) for F frames in S stacks; about 0.3 s for 100,000 unique stacks of
-    ///   depth 20 in a release build (see tools/bench-flamegraph.sh).
+    /// - Complexity: O(F log S) for F frames in S stacks. In a release build, 100,000 unique
+    ///   stacks (1.8 million frames before merging, average depth 18) take about 0.4 s with the
+    ///   default minimum width (tools/bench-flamegraph.sh times the whole command).
     public static func render(_ profile: FoldedProfile, options: FlameGraphOptions = FlameGraphOptions())
         throws(RenderError) -> FlameGraphOutput
     {

@@ -32,6 +32,15 @@ struct FlameGraphWriter {
     /// Frames narrower than this many weight units are left out.
     private let minWeight: Double
 
+    /// Display names and labels, per distinct name.
+    private var names: FrameNames
+    /// Packed fills per distinct name, `.max` until computed; used when `cachesColors`.
+    private var colorCache: [UInt32]
+    /// Whether a fill depends on the name alone (not on randomness or the frame's position).
+    private let cachesColors: Bool
+    /// The escaped count name.
+    private let countName: [UInt8]
+
     private(set) var drawnFrames = 0
     var newPaletteColors: [String: RGBColor] { colorer.assigned }
 
@@ -42,6 +51,10 @@ struct FlameGraphWriter {
             palette: options.colors, mode: options.colorMode, consistentPalette: options.consistentPalette,
             seed: options.randomSeed)
         self.scaleTotal = scaleTotal
+        names = FrameNames(layout.names)
+        colorCache = Array(repeating: .max, count: layout.names.count)
+        cachesColors = colorer.isCacheable && options.colors != .chain && !layout.isDifferential
+        countName = SVGBuffer.escaped(options.countName)
         scale = (Double(options.width) - 2 * xPad) / Double(scaleTotal)
         charWidth = options.fontSize * options.fontWidth
         switch options.minWidth {
@@ -201,69 +214,75 @@ struct FlameGraphWriter {
 
     /// The frame elements, in preorder, leaving out frames narrower than the minimum width.
     private mutating func writeFrames(into out: inout SVGBuffer, geometry: Geometry) {
-        var names = FrameNames(layout.names)
-        var colorCache = [UInt32](repeating: .max, count: layout.names.count)
-        let cacheColors = colorer.isCacheable && options.colors != .chain && !layout.isDifferential
         var wakers = WakerTracker(enabled: options.colors == .chain)
-        let countName = SVGBuffer.escaped(options.countName)
-        let rectHeight = geometry.frameHeight - 1
-        let textOffset = rectHeight / 2 + options.fontSize / 4
         for i in 0..<layout.count {
             let nameIndex = Int(layout.nameIndex[i])
-            let depth = layout.depth[i]
-            let isWaker = wakers.visit(depth: depth, name: nameIndex < 0 ? "" : layout.names[nameIndex])
-            let weight = layout.width[i]
-            guard Double(weight) >= minWeight else { continue }
+            let isWaker = wakers.visit(depth: layout.depth[i], name: nameIndex < 0 ? "" : layout.names[nameIndex])
+            guard Double(layout.width[i]) >= minWeight else { continue }
             drawnFrames += 1
-            out.append("<g class=\"f\"><title>")
-            out.append(bytes: names.escapedDisplayName(nameIndex))
-            out.append(" (")
-            out.appendGrouped(options.factor == 1 ? weight : Int64((Double(weight) * options.factor).rounded()))
-            out.append(byte: UInt8(ascii: " "))
-            out.append(bytes: countName)
-            out.append(", ")
-            out.appendFixed(100 * Double(weight) / Double(scaleTotal), decimals: 2)
-            if layout.isDifferential && i != 0 {
-                let d = options.negate ? -layout.delta[i] : layout.delta[i]
-                out.append(d > 0 ? "%; +" : "%; ")
-                out.appendFixed(100 * Double(d) / Double(scaleTotal), decimals: 2)
-            }
-            out.append("%)</title><rect x=\"")
-            let x = xPad + Double(layout.start[i]) * scale
-            let width = Double(weight) * scale
-            let y = geometry.rectY(depth: depth)
-            out.appendDecimal(x)
-            out.append("\" y=\"")
-            out.appendDecimal(y)
-            out.append("\" width=\"")
-            out.appendDecimal(width)
-            out.append("\" height=\"")
-            out.appendDecimal(rectHeight)
-            out.append("\" fill=\"")
-            let color: RGBColor
-            if layout.isDifferential {
-                color = FrameColorer.deltaColor(layout.delta[i], maxDelta: layout.maxDelta, negate: options.negate)
-            } else if nameIndex < 0 {
-                color = colorer.color(of: "all", isWaker: false)
-            } else if cacheColors {
-                if colorCache[nameIndex] == .max {
-                    colorCache[nameIndex] = colorer.color(of: layout.names[nameIndex], isWaker: false).packed
-                }
-                color = RGBColor(packed: colorCache[nameIndex])
-            } else {
-                color = colorer.color(of: layout.names[nameIndex], isWaker: isWaker)
-            }
-            out.append(color.hex)
-            out.append("\"/><text x=\"")
-            out.appendDecimal(x + 3)
-            out.append("\" y=\"")
-            out.appendDecimal(y + textOffset)
-            if names.appendLabel(nameIndex, width: width, charWidth: charWidth, to: &out) {
-                out.append("</text></g>\n")
-            } else {
-                out.append("\"/></g>\n")
-            }
+            writeFrame(i, isWaker: isWaker, into: &out, geometry: geometry)
         }
+    }
+
+    /// One `<g class="f">` element: tooltip, rectangle and label.
+    private mutating func writeFrame(_ i: Int, isWaker: Bool, into out: inout SVGBuffer, geometry: Geometry) {
+        let nameIndex = Int(layout.nameIndex[i])
+        out.append("<g class=\"f\"><title>")
+        appendTooltip(i, into: &out)
+        out.append("</title><rect x=\"")
+        let x = xPad + Double(layout.start[i]) * scale
+        let width = Double(layout.width[i]) * scale
+        let y = geometry.rectY(depth: layout.depth[i])
+        out.appendDecimal(x)
+        out.append("\" y=\"")
+        out.appendDecimal(y)
+        out.append("\" width=\"")
+        out.appendDecimal(width)
+        out.append("\" height=\"")
+        out.appendDecimal(geometry.frameHeight - 1)
+        out.append("\" fill=\"")
+        out.append(fill(i, isWaker: isWaker).hex)
+        out.append("\"/><text x=\"")
+        out.appendDecimal(x + 3)
+        out.append("\" y=\"")
+        out.appendDecimal(y + (geometry.frameHeight - 1) / 2 + options.fontSize / 4)
+        if names.appendLabel(nameIndex, width: width, charWidth: charWidth, to: &out) {
+            out.append("</text></g>\n")
+        } else {
+            out.append("\"/></g>\n")
+        }
+    }
+
+    /// `name (1,234 samples, 12.34%)`, or `name (…, 12.34%; +1.50%)` in a differential graph.
+    private mutating func appendTooltip(_ i: Int, into out: inout SVGBuffer) {
+        let weight = layout.width[i]
+        out.append(bytes: names.escapedDisplayName(Int(layout.nameIndex[i])))
+        out.append(" (")
+        out.appendGrouped(options.factor == 1 ? weight : Int64((Double(weight) * options.factor).rounded()))
+        out.append(byte: UInt8(ascii: " "))
+        out.append(bytes: countName)
+        out.append(", ")
+        out.appendFixed(100 * Double(weight) / Double(scaleTotal), decimals: 2)
+        if layout.isDifferential && i != 0 {
+            let d = options.negate ? -layout.delta[i] : layout.delta[i]
+            out.append(d > 0 ? "%; +" : "%; ")
+            out.appendFixed(100 * Double(d) / Double(scaleTotal), decimals: 2)
+        }
+        out.append("%)")
+    }
+
+    /// The fill of frame `i`; colours that depend only on the name are computed once per name.
+    private mutating func fill(_ i: Int, isWaker: Bool) -> RGBColor {
+        let nameIndex = Int(layout.nameIndex[i])
+        if layout.isDifferential {
+            return FrameColorer.deltaColor(layout.delta[i], maxDelta: layout.maxDelta, negate: options.negate)
+        }
+        guard nameIndex >= 0 else { return colorer.color(of: "all", isWaker: false) }
+        guard cachesColors else { return colorer.color(of: layout.names[nameIndex], isWaker: isWaker) }
+        if colorCache[nameIndex] == .max {
+            colorCache[nameIndex] = colorer.color(of: layout.names[nameIndex], isWaker: false).packed
+        }
+        return RGBColor(packed: colorCache[nameIndex])
     }
 }
 

@@ -2,12 +2,15 @@
 //
 // Merges folded stacks into the frames of a flame graph, in weight units (no pixels yet):
 //
-//   input (root first)      frames, preorder                 as drawn (x grows right)
-//   main;parse;lex 2        all    depth 0  start 0  width 9  ┌lex┐
-//   main;parse 1            main   depth 1  start 0  width 9  ├parse┬──render──┐
-//   main;render 6           parse  depth 2  start 0  width 3  ├main───────────┤
-//                           lex    depth 3  start 0  width 2  └all────────────┘
-//                           render depth 2  start 3  width 6
+//   input (root first)      frames, preorder                    as drawn, x grows right
+//   main;parse;lex 2        all    depth 0  start 0  width 9    (one column per unit of weight)
+//   main;parse 1            main   depth 1  start 0  width 9     .lx......
+//   main;render 6           parse  depth 2  start 0  width 3     parrender
+//                           lex    depth 3  start 1  width 2     main.....
+//                           render depth 2  start 3  width 6     all......
+//
+// A stack that ends in a frame puts that frame's own weight (self weight) to the left of its
+// children, as its shorter stack sorts first.
 //
 // Siblings are sorted by name, bytewise (flamegraph.pl sorts its input lines), so the same
 // input always gives the same graph. In a flame chart they keep the input order instead, and

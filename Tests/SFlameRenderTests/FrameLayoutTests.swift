@@ -20,6 +20,11 @@ struct FrameLayoutTests {
         #expect(layout.names == ["a", "b", "x", "y"])
     }
 
+    @Test func theFileCommentExampleHolds() throws {
+        let layout = try FrameLayout.build(profile([("main;parse;lex", 2), ("main;parse", 1), ("main;render", 6)]).stacks)
+        #expect(frames(layout) == ["all d0 @0 w9", "main d1 @0 w9", "parse d2 @0 w3", "lex d3 @1 w2", "render d2 @3 w6"])
+    }
+
     @Test func flameChartKeepsInputOrderAndMergesOnlyNeighbours() throws {
         let layout = try FrameLayout.build(
             profile([("m;b", 1), ("m;c", 1), ("m;b", 1), ("m;b", 2), ("n", 1)]).stacks, sortSiblings: false)
