@@ -12,7 +12,7 @@
 //   main;hot_a 75
 //   main;hot_b 25
 //
-//   <svg version="1.1" xmlns="http://www.w3.org/2000/svg" id="sfffd46cfe" class="sflame" width="1200"
+//   <svg version="1.1" xmlns="http://www.w3.org/2000/svg" id="sf783776a4" class="sflame" width="1200"
 //     height="118" viewBox="0 0 1200 118" data-cw="7.08" data-fw="1180" data-nt="Function:">
 //   …
 //   <g class="frames">

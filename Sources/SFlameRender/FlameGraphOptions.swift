@@ -24,7 +24,8 @@ public struct FlameGraphOptions: Sendable, Equatable {
     /// Font size of labels in pixels [`--fontsize`]. Default 12; the title is 5 px larger.
     public var fontSize: Double
     /// CSS font family [`--fonttype`]. Default "Verdana". Characters other than letters, digits,
-    /// space, `-`, `_`, `,`, `.` and quotes are dropped, so the value cannot break the style sheet.
+    /// space, `-`, `_`, `,`, `.` and quotes are dropped, so the value cannot break the style sheet;
+    /// `sans-serif` is added as the last fallback.
     public var fontType: String
     /// Average character width as a fraction of `fontSize`, used to fit labels [`--fontwidth`].
     /// Default 0.59.

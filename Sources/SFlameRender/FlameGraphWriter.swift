@@ -122,21 +122,31 @@ struct FlameGraphWriter {
     private func idPrefix(frames: [UInt8]) -> String {
         var h = StableHash()
         h.combine(frames)
-        h.combine(options.effectiveTitle.utf8)
-        h.combine((options.subtitle ?? "").utf8)
-        h.combine(Int64(options.width))
+        let background = options.background ?? options.colors.defaultBackground
+        // Everything outside the frames that differs between graphs, so that two graphs of one
+        // profile with different backgrounds or styles do not share a gradient or style rules.
+        for part in [
+            options.effectiveTitle, options.subtitle ?? "", options.notes ?? "", options.nameType, options.fontType,
+            background.stops.top.hex, background.stops.bottom.hex, options.searchColor.hex,
+            "\(options.width) \(options.fontSize) \(options.fontWidth) \(options.inverted)",
+        ] {
+            h.combine(part.utf8)
+            h.combine(0)
+        }
         let v = UInt32(truncatingIfNeeded: SplitMix64.mix(h.value))
         let hex = String(v, radix: 16)
         return "sf" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
-    /// The CSS font family with everything that could end a declaration or rule removed.
+    /// The CSS font family with everything that could end a declaration or rule removed, and a
+    /// generic fallback, so a machine without the font still draws sans-serif labels, whose widths
+    /// `fontWidth` approximates.
     private var safeFontFamily: String {
         let kept = options.fontType.unicodeScalars.filter {
             $0.properties.isAlphabetic || ("0"..."9").contains($0) || " -_,.'\"".unicodeScalars.contains($0)
         }
         let family = String(String.UnicodeScalarView(kept))
-        return family.isEmpty ? "sans-serif" : family
+        return family.isEmpty ? "sans-serif" : family + ",sans-serif"
     }
 
     private func writeHeader(into out: inout SVGBuffer, geometry: Geometry, prefix: String) {

@@ -120,11 +120,7 @@ struct FlameGraphCommand: ParsableCommand {
             }
             stacks.append(contentsOf: input.profile.stacks)
         }
-        var palette: [String: RGBColor]?
-        if cp {
-            palette = try FileManager.default.fileExists(atPath: paletteFile)
-                ? PaletteMap.parse(String(decoding: InputFile.read(paletteFile), as: UTF8.self)) : [:]
-        }
+        let palette = cp ? try readPaletteMap() : nil
         let profile = FoldedProfile(stacks: stacks)
         if profile.stacks.allSatisfy({ $0.weight == 0 }) {
             let names = inputs.isEmpty ? "standard input" : inputs.joined(separator: ", ")
@@ -139,6 +135,17 @@ struct FlameGraphCommand: ParsableCommand {
         }
         if let palette, !result.newPaletteColors.isEmpty {
             try OutputFile.write(PaletteMap.text(palette.merging(result.newPaletteColors) { old, _ in old }), to: paletteFile)
+        }
+    }
+
+    /// The `--cp` palette map; empty when the file does not exist yet.
+    private func readPaletteMap() throws -> [String: RGBColor] {
+        guard FileManager.default.fileExists(atPath: paletteFile) else { return [:] }
+        let text = String(decoding: try InputFile.read(paletteFile), as: UTF8.self)
+        do {
+            return try PaletteMap.parse(text)
+        } catch {
+            throw RenderError(error.kind, "\(paletteFile): \(error.message)")
         }
     }
 

@@ -131,5 +131,9 @@ struct FlameGraphCommandTests {
         let fills = { (text: String) in try ParsedSVG(text).frames.map(\.fill) }
         #expect(try fills(second.stdout) == fills(first.stdout))
         #expect(try String(contentsOf: dir.appendingPathComponent("p.map"), encoding: .utf8) == map)
+        try "main->rgb(1,2,3)\nbroken\n".write(to: dir.appendingPathComponent("bad.map"), atomically: true, encoding: .utf8)
+        let bad = try SFlameBinary.run(["flamegraph", "in.folded", "--cp", "--palette-file", "bad.map"], in: dir)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("bad.map: palette map line 2"), "\(bad.stderr)")
     }
 }

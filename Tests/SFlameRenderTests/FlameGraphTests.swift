@@ -172,6 +172,15 @@ struct FlameGraphTests {
         }
     }
 
+    @Test func sameProfileWithDifferentStylesGetsDifferentIDs() throws {
+        let p = profile([("main;a", 1)])
+        let plain = try render(p).1.rootAttributes["id"]
+        let blue = try render(p, FlameGraphOptions(background: .blue)).1.rootAttributes["id"]
+        let titled = try render(p, FlameGraphOptions(title: "Other")).1.rootAttributes["id"]
+        #expect(plain != blue && plain != titled && blue != titled)
+        #expect(try render(p).1.rootAttributes["id"] == plain)
+    }
+
     @Test func styleRulesAreScopedToTheGraph() throws {
         let output = try FlameGraph.render(profile([("a", 1)]))
         let text = output.svgText
@@ -242,7 +251,7 @@ struct FlameGraphTests {
 
     @Test func fontTypeCannotBreakTheStyleSheet() throws {
         let output = try FlameGraph.render(profile([("a", 1)]), options: FlameGraphOptions(fontType: "Evil}</style><x>{"))
-        #expect(output.svgText.contains("font-family:Evilstylex;"))
+        #expect(output.svgText.contains("font-family:Evilstylex,sans-serif;"))
     }
 
     @Test func svgIsCompact() throws {
