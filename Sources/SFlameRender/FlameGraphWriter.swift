@@ -170,9 +170,8 @@ struct FlameGraphWriter {
         out.append("\" data-nt=\"")
         out.appendEscaped(options.nameType)
         out.append(options.inverted ? "\" data-inv=\"1\">\n" : "\">\n")
-        out.append(
-            "<!-- Flame graph drawn by sflame. Click a frame to zoom; Search or Ctrl-F highlights frames matching a regular expression; ?s=REGEX in the URL searches on load. -->\n"
-        )
+        out.append("<!-- Flame graph drawn by sflame. Click a frame to zoom; Search or Ctrl-F highlights frames ")
+        out.append("matching a regular expression; ?s=REGEX in the URL searches on load. -->\n")
         if let notes = options.notes {
             out.append("<desc>")
             out.appendEscaped(notes)

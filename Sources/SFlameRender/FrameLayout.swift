@@ -69,8 +69,9 @@ struct FrameLayout: Sendable {
         if sortSiblings {
             encoded.ids.withUnsafeBufferPointer { ids in
                 order.sort { a, b in
-                    EncodedStacks.precedes(ids[encoded.offsets[a]..<encoded.offsets[a + 1]],
-                                           ids[encoded.offsets[b]..<encoded.offsets[b + 1]])
+                    EncodedStacks.precedes(
+                        ids[encoded.offsets[a]..<encoded.offsets[a + 1]],
+                        ids[encoded.offsets[b]..<encoded.offsets[b + 1]])
                 }
             }
         }

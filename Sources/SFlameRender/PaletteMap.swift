@@ -25,7 +25,8 @@ public enum PaletteMap {
             guard let arrow = lastArrow(in: line), let color = RGBColor(parsing: String(line[arrow.upperBound...]))
             else {
                 throw RenderError(
-                    .invalidInput, "palette map line \(lineNumber): expected 'NAME->rgb(R,G,B)', found '\(line.prefix(80))'")
+                    .invalidInput,
+                    "palette map line \(lineNumber): expected 'NAME->rgb(R,G,B)', found '\(line.prefix(80))'")
             }
             map[String(line[..<arrow.lowerBound])] = color
         }

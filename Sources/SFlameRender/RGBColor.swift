@@ -25,7 +25,9 @@ public struct RGBColor: Hashable, Sendable, CustomStringConvertible {
             let hex = Array(t.utf8.dropFirst())
             guard hex.count == 6 || hex.count == 3, let digits = RGBColor.hexDigits(hex) else { return nil }
             if hex.count == 6 {
-                self.init(red: digits[0] << 4 | digits[1], green: digits[2] << 4 | digits[3], blue: digits[4] << 4 | digits[5])
+                self.init(
+                    red: digits[0] << 4 | digits[1], green: digits[2] << 4 | digits[3], blue: digits[4] << 4 | digits[5]
+                )
             } else {
                 self.init(red: digits[0] * 17, green: digits[1] * 17, blue: digits[2] * 17)
             }

@@ -27,7 +27,8 @@ struct FlameGraphCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the SVG here (atomically) instead of to standard output.")
     var output: String?
 
-    @Option(help: "Title text (default 'Flame Graph', 'Icicle Graph' with --inverted, 'Flame Chart' with --flamechart).")
+    @Option(
+        help: "Title text (default 'Flame Graph', 'Icicle Graph' with --inverted, 'Flame Chart' with --flamechart).")
     var title: String?
 
     @Option(help: "Second-level title.")
@@ -134,7 +135,8 @@ struct FlameGraphCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(result.svg))
         }
         if let palette, !result.newPaletteColors.isEmpty {
-            try OutputFile.write(PaletteMap.text(palette.merging(result.newPaletteColors) { old, _ in old }), to: paletteFile)
+            try OutputFile.write(
+                PaletteMap.text(palette.merging(result.newPaletteColors) { old, _ in old }), to: paletteFile)
         }
     }
 

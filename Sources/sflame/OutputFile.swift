@@ -23,7 +23,8 @@ enum OutputFile {
         var template = Array("\(directory)/.\(base).XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw FileError(operation: "write", path: path, step: "creating a temporary file in '\(directory)'", errno: errno)
+            throw FileError(
+                operation: "write", path: path, step: "creating a temporary file in '\(directory)'", errno: errno)
         }
         let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var isOpen = true

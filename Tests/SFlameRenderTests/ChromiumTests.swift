@@ -22,23 +22,32 @@ enum Chromium {
                 "--user-data-dir=\(profileDir.path)", page.absoluteString + query,
             ], timeout: 30)
         guard !result.timedOut else { throw Failure(description: "chromium timed out after 30 s:\n\(result.stderr)") }
-        guard result.status == 0 else { throw Failure(description: "chromium exited \(result.status):\n\(result.stderr)") }
+        guard result.status == 0 else {
+            throw Failure(description: "chromium exited \(result.status):\n\(result.stderr)")
+        }
         return (result.stdout, result.stderr)
     }
 
     /// Console messages that report script errors.
     static func scriptErrors(_ log: String) -> [String] {
-        log.split(separator: "\n").filter { $0.contains("CONSOLE") && ($0.contains("Uncaught") || $0.contains("Error")) }
-            .map(String.init)
+        log.split(separator: "\n").filter {
+            $0.contains("CONSOLE") && ($0.contains("Uncaught") || $0.contains("Error"))
+        }
+        .map(String.init)
     }
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 }
 
-@Suite(.serialized, .enabled(if: Chromium.path != nil, "needs the `chromium` binary (apt-get install -y chromium; tools/setup installs it)"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: Chromium.path != nil, "needs the `chromium` binary (apt-get install -y chromium; tools/setup installs it)"))
 struct ChromiumTests {
     /// Writes the graph of `lines` to a temporary graph.svg and returns its URL.
-    private func writeGraph(_ lines: [(String, Int64)], _ options: FlameGraphOptions = FlameGraphOptions()) throws -> URL {
+    private func writeGraph(_ lines: [(String, Int64)], _ options: FlameGraphOptions = FlameGraphOptions()) throws
+        -> URL
+    {
         let dir = try ProcessRunner.temporaryDirectory("chromium-page")
         let url = dir.appendingPathComponent("graph.svg")
         try Data(FlameGraph.render(profile(lines), options: options).svg).write(to: url)
@@ -72,7 +81,8 @@ struct ChromiumTests {
         ])
         let svg = try load(url, query: "?s=" + "^parse".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
         #expect(svg.controls["matched"] == "Matched: 70.0%")
-        #expect(Set(svg.frames.filter { $0.classes.contains("m") }.map(\.name)) == ["parse", "parse_inner", "parse_late"])
+        #expect(
+            Set(svg.frames.filter { $0.classes.contains("m") }.map(\.name)) == ["parse", "parse_inner", "parse_late"])
     }
 
     @Test func zoomFromURLFillsTheWidth() throws {
@@ -104,7 +114,8 @@ struct ChromiumTests {
         }
         let dir = try ProcessRunner.temporaryDirectory("chromium-html")
         let page = dir.appendingPathComponent("page.html")
-        let html = try "<!DOCTYPE html><html><body>\n" + body([("main;one", 1)]) + body([("main;two", 2), ("x", 1)])
+        let html =
+            try "<!DOCTYPE html><html><body>\n" + body([("main;one", 1)]) + body([("main;two", 2), ("x", 1)])
             + "</body></html>\n"
         try html.write(to: page, atomically: true, encoding: .utf8)
         let (dom, log) = try Chromium.dumpDOM(of: page)

@@ -12,7 +12,8 @@ enum SFlameBinary {
     }
 
     static func run(_ arguments: [String], in directory: URL, stdin: String? = nil) throws -> ProcessResult {
-        try #require(FileManager.default.isExecutableFile(atPath: path), "no sflame binary at \(path): run swift build first")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: path), "no sflame binary at \(path): run swift build first")
         return try ProcessRunner.run(path, arguments, in: directory, stdin: stdin)
     }
 }
@@ -20,7 +21,9 @@ enum SFlameBinary {
 struct FlameGraphCommandTests {
     private func workspace(_ files: [String: String]) throws -> URL {
         let dir = try ProcessRunner.temporaryDirectory("cli")
-        for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        for (name, text) in files {
+            try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         return dir
     }
 
@@ -46,8 +49,10 @@ struct FlameGraphCommandTests {
     @Test func optionsReachTheRenderer() throws {
         let dir = try workspace(["in.folded": "main;a 96\nmain;b 4\n"])
         let result = try SFlameBinary.run(
-            ["flamegraph", "in.folded", "--inverted", "--countname", "bytes", "--minwidth", "5%", "--width", "600",
-             "--colors", "mem", "--bgcolors", "#102030", "--nametype", "Site:", "--factor", "2"], in: dir)
+            [
+                "flamegraph", "in.folded", "--inverted", "--countname", "bytes", "--minwidth", "5%", "--width", "600",
+                "--colors", "mem", "--bgcolors", "#102030", "--nametype", "Site:", "--factor", "2",
+            ], in: dir)
         #expect(result.status == 0, "\(result.stderr)")
         let svg = try ParsedSVG(result.stdout)
         #expect(svg.frames.map(\.name) == ["all", "main", "a"])
@@ -82,7 +87,9 @@ struct FlameGraphCommandTests {
         let dir = try workspace([:])
         let result = try SFlameBinary.run(["flamegraph", "missing.folded"], in: dir)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("cannot read 'missing.folded'") && result.stderr.contains("ENOENT"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("cannot read 'missing.folded'") && result.stderr.contains("ENOENT"),
+            "\(result.stderr)")
     }
 
     @Test func emptyInputIsAClearError() throws {
@@ -97,7 +104,9 @@ struct FlameGraphCommandTests {
         let dir = try workspace(["in.folded": "main 1\n"])
         let result = try SFlameBinary.run(["flamegraph", "in.folded", "-o", "no/such/dir/out.svg"], in: dir)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("cannot write 'no/such/dir/out.svg'") && result.stderr.contains("ENOENT"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("cannot write 'no/such/dir/out.svg'") && result.stderr.contains("ENOENT"),
+            "\(result.stderr)")
     }
 
     @Test func failedWriteLeavesTheOldFileIntact() throws {
@@ -105,7 +114,8 @@ struct FlameGraphCommandTests {
         // full disk would; SIGXFSZ is ignored so the failure reaches sflame as an error.
         let folded = (0..<50).map { "main;function_\($0) \($0 + 1)" }.joined(separator: "\n")
         let dir = try workspace(["in.folded": folded, "out.svg": "old graph\n"])
-        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: dir.appendingPathComponent("out.svg").path)
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o640], ofItemAtPath: dir.appendingPathComponent("out.svg").path)
         let script = "trap '' XFSZ; ulimit -f 8; exec \"$0\" \"$@\""
         let result = try ProcessRunner.run(
             "/bin/sh", ["-c", script, SFlameBinary.path, "flamegraph", "in.folded", "-o", "out.svg"], in: dir)
@@ -123,15 +133,21 @@ struct FlameGraphCommandTests {
 
     @Test func consistentPaletteFileIsWrittenAndReused() throws {
         let dir = try workspace(["in.folded": "main;a 1\nmain;b 1\n"])
-        let first = try SFlameBinary.run(["flamegraph", "in.folded", "--cp", "--random", "--palette-file", "p.map"], in: dir)
+        let first = try SFlameBinary.run(
+            ["flamegraph", "in.folded", "--cp", "--random", "--palette-file", "p.map"], in: dir)
         #expect(first.status == 0, "\(first.stderr)")
         let map = try String(contentsOf: dir.appendingPathComponent("p.map"), encoding: .utf8)
-        #expect(map.split(separator: "\n").map { $0.split(separator: "-").first.map(String.init) ?? "" } == ["a", "all", "b", "main"])
-        let second = try SFlameBinary.run(["flamegraph", "in.folded", "--cp", "--random", "--palette-file", "p.map"], in: dir)
+        #expect(
+            map.split(separator: "\n").map { $0.split(separator: "-").first.map(String.init) ?? "" } == [
+                "a", "all", "b", "main",
+            ])
+        let second = try SFlameBinary.run(
+            ["flamegraph", "in.folded", "--cp", "--random", "--palette-file", "p.map"], in: dir)
         let fills = { (text: String) in try ParsedSVG(text).frames.map(\.fill) }
         #expect(try fills(second.stdout) == fills(first.stdout))
         #expect(try String(contentsOf: dir.appendingPathComponent("p.map"), encoding: .utf8) == map)
-        try "main->rgb(1,2,3)\nbroken\n".write(to: dir.appendingPathComponent("bad.map"), atomically: true, encoding: .utf8)
+        try "main->rgb(1,2,3)\nbroken\n".write(
+            to: dir.appendingPathComponent("bad.map"), atomically: true, encoding: .utf8)
         let bad = try SFlameBinary.run(["flamegraph", "in.folded", "--cp", "--palette-file", "bad.map"], in: dir)
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("bad.map: palette map line 2"), "\(bad.stderr)")

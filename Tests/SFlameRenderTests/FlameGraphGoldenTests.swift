@@ -24,8 +24,12 @@ struct FlameGraphGoldenTests {
                 colors: .mem, inverted: true)),
         Case(name: "flamechart", options: FlameGraphOptions(flameChart: true)),
         Case(name: "escaping", options: FlameGraphOptions(title: "Escaping <&> \"quotes\" 'apostrophes'")),
-        Case(name: "java-palette", options: FlameGraphOptions(colors: .java, background: .flat(RGBColor(red: 255, green: 255, blue: 255)))),
-        Case(name: "basic-reverse-factor", options: FlameGraphOptions(minWidth: .percent(2), reverse: true, factor: 10_000)),
+        Case(
+            name: "java-palette",
+            options: FlameGraphOptions(colors: .java, background: .flat(RGBColor(red: 255, green: 255, blue: 255)))),
+        Case(
+            name: "basic-reverse-factor",
+            options: FlameGraphOptions(minWidth: .percent(2), reverse: true, factor: 10_000)),
     ]
 
     static func input(_ name: String) throws -> FoldedProfile {

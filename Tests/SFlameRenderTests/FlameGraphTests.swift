@@ -9,12 +9,16 @@ import Testing
 
 /// Builds a profile from `(stack, weight)` pairs, frames separated by `;`.
 func profile(_ lines: [(String, Int64)]) -> FoldedProfile {
-    FoldedProfile(stacks: lines.map {
-        FoldedStack(frames: $0.0.split(separator: ";", omittingEmptySubsequences: false).map(String.init), weight: $0.1)
-    })
+    FoldedProfile(
+        stacks: lines.map {
+            FoldedStack(
+                frames: $0.0.split(separator: ";", omittingEmptySubsequences: false).map(String.init), weight: $0.1)
+        })
 }
 
-func render(_ p: FoldedProfile, _ options: FlameGraphOptions = FlameGraphOptions()) throws -> (FlameGraphOutput, ParsedSVG) {
+func render(_ p: FoldedProfile, _ options: FlameGraphOptions = FlameGraphOptions()) throws -> (
+    FlameGraphOutput, ParsedSVG
+) {
     let output = try FlameGraph.render(p, options: options)
     return (output, try ParsedSVG(Data(output.svg)))
 }
@@ -131,7 +135,8 @@ struct FlameGraphTests {
 
     @Test func labelsAreTruncatedToFit() throws {
         let long = String(repeating: "x", count: 300)
-        let (_, svg) = try render(profile([("\(long);short", 20), ("tiny_frame", 3), ("z", 1)]), FlameGraphOptions(width: 400))
+        let (_, svg) = try render(
+            profile([("\(long);short", 20), ("tiny_frame", 3), ("z", 1)]), FlameGraphOptions(width: 400))
         let frame = try #require(svg.frames.first { $0.name == long })
         let fits = Int(((frame.width - 3) / (12 * 0.59)).rounded(.down))
         #expect(frame.label == String(repeating: "x", count: fits - 2) + "..")
@@ -185,7 +190,10 @@ struct FlameGraphTests {
         let output = try FlameGraph.render(profile([("a", 1)]))
         let text = output.svgText
         let id = try #require(try ParsedSVG(text).rootAttributes["id"])
-        let style = try #require(text.range(of: "<style").flatMap { s in text.range(of: "</style>").map { text[s.upperBound..<$0.lowerBound] } })
+        let style = try #require(
+            text.range(of: "<style").flatMap { s in
+                text.range(of: "</style>").map { text[s.upperBound..<$0.lowerBound] }
+            })
         let rules = style.split(separator: "\n").dropFirst().filter { $0.contains("{") }
         #expect(!rules.isEmpty)
         for rule in rules {
@@ -250,7 +258,8 @@ struct FlameGraphTests {
     }
 
     @Test func fontTypeCannotBreakTheStyleSheet() throws {
-        let output = try FlameGraph.render(profile([("a", 1)]), options: FlameGraphOptions(fontType: "Evil}</style><x>{"))
+        let output = try FlameGraph.render(
+            profile([("a", 1)]), options: FlameGraphOptions(fontType: "Evil}</style><x>{"))
         #expect(output.svgText.contains("font-family:Evilstylex,sans-serif;"))
     }
 
@@ -261,7 +270,8 @@ struct FlameGraphTests {
         for i in 0..<1000 { lines.append(("root;fn_\(i)_abc;leaf_\(i)_ab", 100 + Int64(i))) }
         let output = try FlameGraph.render(profile(lines), options: FlameGraphOptions(minWidth: .pixels(0)))
         let text = output.svgText
-        let frames = text[text.range(of: "<g class=\"frames\">\n")!.upperBound..<text.range(of: "</g>\n<script")!.lowerBound]
+        let frames = text[
+            text.range(of: "<g class=\"frames\">\n")!.upperBound..<text.range(of: "</g>\n<script")!.lowerBound]
         let parsed = try ParsedSVG(Data(output.svg))
         let nameBytes = parsed.frames.reduce(0) { $0 + $1.name.utf8.count + $1.label.utf8.count }
         let perFrame = Double(frames.utf8.count - nameBytes) / Double(parsed.frames.count)

@@ -8,36 +8,42 @@ struct FrameLayoutTests {
     private func frames(_ layout: FrameLayout) -> [String] {
         (0..<layout.count).map { i in
             let index = Int(layout.nameIndex[i])
-            return "\(index < 0 ? "all" : layout.names[index]) d\(layout.depth[i]) @\(layout.start[i]) w\(layout.width[i])"
+            return
+                "\(index < 0 ? "all" : layout.names[index]) d\(layout.depth[i]) @\(layout.start[i]) w\(layout.width[i])"
         }
     }
 
     @Test func mergesAndSortsSiblings() throws {
         let layout = try FrameLayout.build(profile([("b;x", 1), ("a;y", 2), ("a;x", 3), ("a", 4), ("a;x", 1)]).stacks)
-        #expect(frames(layout) == [
-            "all d0 @0 w11", "a d1 @0 w10", "x d2 @4 w4", "y d2 @8 w2", "b d1 @10 w1", "x d2 @10 w1",
-        ])
+        #expect(
+            frames(layout) == [
+                "all d0 @0 w11", "a d1 @0 w10", "x d2 @4 w4", "y d2 @8 w2", "b d1 @10 w1", "x d2 @10 w1",
+            ])
         #expect(layout.names == ["a", "b", "x", "y"])
     }
 
     @Test func theFileCommentExampleHolds() throws {
-        let layout = try FrameLayout.build(profile([("main;parse;lex", 2), ("main;parse", 1), ("main;render", 6)]).stacks)
-        #expect(frames(layout) == ["all d0 @0 w9", "main d1 @0 w9", "parse d2 @0 w3", "lex d3 @1 w2", "render d2 @3 w6"])
+        let layout = try FrameLayout.build(
+            profile([("main;parse;lex", 2), ("main;parse", 1), ("main;render", 6)]).stacks)
+        #expect(
+            frames(layout) == ["all d0 @0 w9", "main d1 @0 w9", "parse d2 @0 w3", "lex d3 @1 w2", "render d2 @3 w6"])
     }
 
     @Test func flameChartKeepsInputOrderAndMergesOnlyNeighbours() throws {
         let layout = try FrameLayout.build(
             profile([("m;b", 1), ("m;c", 1), ("m;b", 1), ("m;b", 2), ("n", 1)]).stacks, sortSiblings: false)
-        #expect(frames(layout) == [
-            "all d0 @0 w6", "m d1 @0 w5", "b d2 @0 w1", "c d2 @1 w1", "b d2 @2 w3", "n d1 @5 w1",
-        ])
+        #expect(
+            frames(layout) == [
+                "all d0 @0 w6", "m d1 @0 w5", "b d2 @0 w1", "c d2 @1 w1", "b d2 @2 w3", "n d1 @5 w1",
+            ])
     }
 
     @Test func reverseMergesFromTheLeaf() throws {
         let layout = try FrameLayout.build(profile([("main;a;leaf", 2), ("main;b;leaf", 3)]).stacks, reverse: true)
-        #expect(frames(layout) == [
-            "all d0 @0 w5", "leaf d1 @0 w5", "a d2 @0 w2", "main d3 @0 w2", "b d2 @2 w3", "main d3 @2 w3",
-        ])
+        #expect(
+            frames(layout) == [
+                "all d0 @0 w5", "leaf d1 @0 w5", "a d2 @0 w2", "main d3 @0 w2", "b d2 @2 w3", "main d3 @2 w3",
+            ])
     }
 
     @Test func zeroWeightsAreSkippedAndSiblingsNeverOverlap() throws {

@@ -30,21 +30,24 @@ enum GoldenFile {
                 try FileManager.default.createDirectory(
                     at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try actual.write(to: url, atomically: true, encoding: .utf8)
-                Issue.record("recorded golden \(url.path); review it, then run again without SFLAME_RECORD_GOLDENS",
-                             sourceLocation: sourceLocation)
+                Issue.record(
+                    "recorded golden \(url.path); review it, then run again without SFLAME_RECORD_GOLDENS",
+                    sourceLocation: sourceLocation)
             } catch {
                 Issue.record("could not record golden \(url.path): \(error)", sourceLocation: sourceLocation)
             }
             return
         }
         guard let expected = try? fixture(path) else {
-            Issue.record("missing golden Fixtures/\(path); create it with SFLAME_RECORD_GOLDENS=1 and review it",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "missing golden Fixtures/\(path); create it with SFLAME_RECORD_GOLDENS=1 and review it",
+                sourceLocation: sourceLocation)
             return
         }
         guard expected != actual else { return }
         let actualURL = FileManager.default.temporaryDirectory
-            .appendingPathComponent("sflame-golden-\(UUID().uuidString)-" + path.replacingOccurrences(of: "/", with: "_"))
+            .appendingPathComponent(
+                "sflame-golden-\(UUID().uuidString)-" + path.replacingOccurrences(of: "/", with: "_"))
         try? actual.write(to: actualURL, atomically: true, encoding: .utf8)
         let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
@@ -63,8 +66,10 @@ enum GoldenFile {
 
     /// The SVG without its interactive script, for goldens: the script is tested in a browser.
     static func withoutScript(_ svg: String) -> String {
-        guard let start = svg.range(of: "<script"), let end = svg.range(of: "</script>", range: start.upperBound..<svg.endIndex)
+        guard let start = svg.range(of: "<script"),
+            let end = svg.range(of: "</script>", range: start.upperBound..<svg.endIndex)
         else { return svg }
-        return svg.replacingCharacters(in: start.lowerBound..<end.upperBound, with: "<script><!-- omitted in goldens --></script>")
+        return svg.replacingCharacters(
+            in: start.lowerBound..<end.upperBound, with: "<script><!-- omitted in goldens --></script>")
     }
 }

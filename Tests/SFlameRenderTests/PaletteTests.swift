@@ -115,8 +115,11 @@ struct PaletteTests {
     @Test func paletteMapRoundTrips() throws {
         let text = "b->rgb(1,2,3)\r\n\na->b->rgb(255,0,10)\nc->#0a0B0c\n"
         let map = try PaletteMap.parse(text)
-        #expect(map == ["b": RGBColor(red: 1, green: 2, blue: 3), "a->b": RGBColor(red: 255, green: 0, blue: 10),
-                        "c": RGBColor(red: 10, green: 11, blue: 12)])
+        #expect(
+            map == [
+                "b": RGBColor(red: 1, green: 2, blue: 3), "a->b": RGBColor(red: 255, green: 0, blue: 10),
+                "c": RGBColor(red: 10, green: 11, blue: 12),
+            ])
         #expect(PaletteMap.text(map) == "a->b->rgb(255,0,10)\nb->rgb(1,2,3)\nc->rgb(10,11,12)\n")
         #expect(try PaletteMap.parse(PaletteMap.text(map)) == map)
         do {

@@ -4,7 +4,7 @@
 // that the output is well-formed XML) and collects what the assertions look at.
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// One `<g class="f">` frame element.
@@ -79,7 +79,8 @@ private final class Collector: NSObject, XMLParserDelegate {
         case "svg" where result.rootAttributes.isEmpty:
             result.rootAttributes = attributes
         case "g" where classes.contains("f"):
-            current = ParsedFrame(classes: classes, title: "", x: .nan, y: .nan, width: .nan, height: .nan, fill: "", label: "")
+            current = ParsedFrame(
+                classes: classes, title: "", x: .nan, y: .nan, width: .nan, height: .nan, fill: "", label: "")
         case "title" where current != nil:
             textTarget = .title
         case "rect" where current != nil:

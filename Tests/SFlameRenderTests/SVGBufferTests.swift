@@ -42,7 +42,9 @@ struct SVGBufferTests {
     @Test func escaping() {
         #expect(text { $0.appendEscaped("a<b>&\"c\"'d'") } == "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;")
         #expect(text { $0.appendEscaped("plain ☃ text") } == "plain ☃ text")
-        #expect(text { $0.appendEscaped("x\u{0}\u{8}\t\n\r\u{7F}y") } == "x" + String(repeating: "\u{FFFD}", count: 6) + "y")
+        #expect(
+            text { $0.appendEscaped("x\u{0}\u{8}\t\n\r\u{7F}y") } == "x" + String(repeating: "\u{FFFD}", count: 6) + "y"
+        )
         #expect(text { $0.appendEscaped("\u{FFFE}\u{FFFF}\u{FFFD}\u{EFFF}") } == "\u{FFFD}\u{FFFD}\u{FFFD}\u{EFFF}")
     }
 
