@@ -107,7 +107,8 @@ public enum FlameGraph {
     {
         guard layout.total > 0 else {
             throw RenderError(
-                .emptyInput, "the input has no samples (total weight 0): check that the profile recorded anything")
+                .emptyInput,
+                "no samples to draw (no stacks, or every count is 0): check that the profile recorded anything")
         }
         var warnings: [String] = []
         var scaleTotal = layout.total

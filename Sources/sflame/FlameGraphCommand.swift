@@ -106,7 +106,10 @@ struct FlameGraphCommand: ParsableCommand {
         } catch let error as ProfileError {
             throw fail(error.description, SFlameExit.invalidInput)
         } catch let error as RenderError {
-            throw fail(error.description, SFlameExit.invalidInput)
+            // Name the inputs: the renderer does not know them.
+            let inputNames = inputs.isEmpty ? "standard input" : inputs.joined(separator: ", ")
+            throw fail(
+                error.kind == .emptyInput ? "\(inputNames): \(error)" : error.description, SFlameExit.invalidInput)
         } catch let error as FileError {
             throw fail(error.description, SFlameExit.failure)
         }
@@ -122,12 +125,7 @@ struct FlameGraphCommand: ParsableCommand {
             stacks.append(contentsOf: input.profile.stacks)
         }
         let palette = cp ? try readPaletteMap() : nil
-        let profile = FoldedProfile(stacks: stacks)
-        if profile.stacks.allSatisfy({ $0.weight == 0 }) {
-            let names = inputs.isEmpty ? "standard input" : inputs.joined(separator: ", ")
-            throw RenderError(.emptyInput, "\(names): no samples to draw (no stacks, or every count is 0)")
-        }
-        let result = try FlameGraph.render(profile, options: options(palette: palette))
+        let result = try FlameGraph.render(FoldedProfile(stacks: stacks), options: options(palette: palette))
         result.warnings.forEach(warn)
         if let output {
             try OutputFile.write(result.svg, to: output)
