@@ -12,8 +12,8 @@
 //
 // One frame is one line:
 //
-//   <g class="f"><title>hot_a (75 samples, 75.00%)</title><rect x="10" y="41" width="885"
-//   height="15" fill="#e5611c"/><text x="13" y="51.5">hot_a</text></g>
+//   <g class="f"><title>hot_a (75 samples, 75.00%)</title><rect x="10" y="37" width="885"
+//   height="15" fill="#fb7326"/><text x="13" y="47.5">hot_a</text></g>
 
 /// Writes one flame graph; used once.
 struct FlameGraphWriter {
@@ -65,9 +65,9 @@ struct FlameGraphWriter {
 
     /// The whole document.
     mutating func write() -> [UInt8] {
-        let maxDepth = drawnMaxDepth()
+        let (drawn, maxDepth) = countDrawnFrames()
         let geometry = Geometry(options: options, maxDepth: maxDepth)
-        var frames = SVGBuffer(reservingCapacity: layout.count * 160)
+        var frames = SVGBuffer(reservingCapacity: drawn * 200)
         writeFrames(into: &frames, geometry: geometry)
         let prefix = idPrefix(frames: frames.bytes)
         var out = SVGBuffer(reservingCapacity: frames.bytes.count + 16_384)
@@ -80,13 +80,15 @@ struct FlameGraphWriter {
         return out.bytes
     }
 
-    /// The deepest depth among frames that are wide enough to draw.
-    private func drawnMaxDepth() -> Int {
+    /// How many frames are wide enough to draw, and the deepest depth among them.
+    private func countDrawnFrames() -> (count: Int, maxDepth: Int) {
+        var count = 0
         var deepest: Int32 = 0
         for i in 0..<layout.count where Double(layout.width[i]) >= minWeight {
+            count += 1
             deepest = max(deepest, layout.depth[i])
         }
-        return Int(deepest)
+        return (count, Int(deepest))
     }
 
     /// Vertical positions that depend on the options and the graph's depth.
