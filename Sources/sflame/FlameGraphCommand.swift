@@ -61,7 +61,7 @@ struct FlameGraphCommand: ParsableCommand {
     @Option(help: "Notes stored in the SVG (its <desc> element).")
     var notes: String?
 
-    @Option(help: "Palette: \(Palette.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Colour palette.")
     var colors: Palette = .hot
 
     @Flag(inversion: .prefixedNo, help: "Colour by a stable hash of each name, the same in every graph.")
@@ -177,4 +177,12 @@ extension Background: ExpressibleByArgument {
 
 extension FlameGraphOptions.MinWidth: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
+
+    /// The spelling `init(parsing:)` reads: `0.1` or `0.5%`.
+    public var defaultValueDescription: String {
+        switch self {
+        case .pixels(let px): "\(px)"
+        case .percent(let pct): "\(pct)%"
+        }
+    }
 }
