@@ -130,8 +130,9 @@ public struct FoldedProfile: Hashable, Sendable {
             if o1 || o2 { return .failure(ProfileError(.malformedLine, "the count does not fit in 64 bits")) }
             weight = a
         }
-        var stackEnd = split
-        while stackEnd > 0 && isBlank(line[stackEnd - 1]) { stackEnd -= 1 }
+        // Exactly one blank separates the stack from the count (flamegraph.pl's `\s+?`), so a
+        // frame that is itself a space survives: "a; 3" is the stack ["a", " "].
+        let stackEnd = split - 1
         if stackEnd == 0 {
             return .failure(ProfileError(.malformedLine, "the stack before the count is empty"))
         }

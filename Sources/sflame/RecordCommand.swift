@@ -2,6 +2,7 @@
 import ArgumentParser
 import SFlameProfile
 import SFlameRecord
+import SFlameRender
 import SFlameSampling
 
 #if canImport(Glibc)
@@ -77,7 +78,11 @@ struct RecordCommand: ParsableCommand {
         }
         for path in resolvedOutputs {
             _ = try OutputFormat(path: path)
-            try OutputFile.checkWritable(path)
+            do {
+                try OutputFile.checkWritable(path)
+            } catch {
+                throw ValidationError(error.description)
+            }
         }
     }
 
@@ -138,11 +143,22 @@ struct RecordCommand: ParsableCommand {
         case .folded:
             try OutputFile.write(profile.folded(options: fold).text(), to: path)
         case .svg:
-            let svg = try FlameGraphOutput.svg(
-                folded: profile.folded(options: fold), title: title ?? "CPU flame graph",
-                countName: "samples")
-            try OutputFile.write(svg, to: path)
+            var options = FlameGraphOptions()
+            options.title = title ?? "CPU flame graph"
+            options.subtitle = subtitle(profile)
+            options.countName = "samples"
+            let graph = try FlameGraph.render(profile.folded(options: fold), options: options)
+            try OutputFile.write(graph.svg, to: path)
         }
+    }
+}
+
+extension RecordCommand {
+    /// "two-hot (PID 4242) · cpu-clock at 99 Hz · 5.0 s"
+    fileprivate func subtitle(_ profile: Profile) -> String {
+        let seconds = formatSeconds(Double(profile.durationNanos) / 1e9)
+        let target = command.isEmpty ? "PID \(pids?.values.map(String.init).joined(separator: ",") ?? "")" : command.joined(separator: " ")
+        return "\(target) · \(event) at \(frequency) Hz · \(seconds)"
     }
 }
 

@@ -3,9 +3,14 @@
 // two-hot: a CPU-bound loop whose split is known by construction.
 //   main -> run_loop -> path_a -> hot_a   3 units of work per round (≈ 75 %)
 //   main -> run_loop -> path_b -> hot_b   1 unit  of work per round (≈ 25 %)
-// Usage: two-hot [SECONDS]   (default: run until killed; prints "ready" once running)
+// Usage: two-hot [SECONDS [ROUNDS]]
+//   SECONDS  stop after this long (0 or absent: no time limit)
+//   ROUNDS   stop after this many rounds instead, then print "elapsed S cpu S": wall and CPU
+//            seconds (user + system) of the run, for benchmarks
+// Prints "ready" once running.
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define NOINLINE __attribute__((noinline, used))
@@ -48,21 +53,32 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-NOINLINE void run_loop(double seconds) {
+NOINLINE void run_loop(double seconds, unsigned long max_rounds) {
     double end = seconds > 0 ? now() + seconds : 0;
     unsigned long rounds = 0;
     for (;;) {
         path_a();
         path_b();
-        if (end > 0 && (++rounds & 15) == 0 && now() >= end) break;
+        ++rounds;
+        if (max_rounds > 0 && rounds >= max_rounds) break;
+        if (end > 0 && (rounds & 15) == 0 && now() >= end) break;
     }
     KEEP_FRAME();
 }
 
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 0;
+    unsigned long rounds = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
     printf("ready\n");
     fflush(stdout);
-    run_loop(seconds);
+    double start = now();
+    run_loop(seconds, rounds);
+    if (rounds > 0) {
+        struct rusage usage;
+        getrusage(RUSAGE_SELF, &usage);
+        double cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
+                     usage.ru_stime.tv_usec / 1e6;
+        printf("elapsed %.6f cpu %.6f\n", now() - start, cpu);
+    }
     return 0;
 }

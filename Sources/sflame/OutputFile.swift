@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Writes an output file so that a reader sees the old file or the new one, never half of one:
+//
+//   write("out.svg")  ──►  ./.out.svg.XXXXXX  (mkstemp, same directory: rename stays atomic)
+//                          write all, fchmod, fsync, close
+//                          rename(".out.svg.XXXXXX", "out.svg"), fsync the directory
+//   any failure       ──►  the temporary file is removed; out.svg is untouched
+import Glibc  // sflame is Linux-only (perf_event_open, ptrace)
+
+/// Atomic replacement of output files, for every command that writes one.
+enum OutputFile {
+    /// Checks, before any work is done, that `path` can be written: its directory exists and is
+    /// writable, and `path` is not a directory. The corresponding call is access(2).
+    ///
+    /// - Throws: `FileError` naming the path and the errno.
+    static func checkWritable(_ path: String) throws(FileError) {
+        let (directory, _) = split(path)
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            throw FileError(operation: "write", path: path, step: "checking the path", errno: EISDIR)
+        }
+        if access(directory, W_OK) != 0 {
+            throw FileError(operation: "write", path: path, step: "checking the directory '\(directory)'", errno: errno)
+        }
+    }
+
+    /// Replaces the file at `path` with `bytes`, atomically.
+    ///
+    /// The new file gets the old file's permission bits, or 0666 minus the umask when there was
+    /// none. A symbolic link at `path` is replaced by the file, not followed.
+    ///
+    /// Source: rename(2) ("If newpath already exists, it will be atomically replaced"), fsync(2).
+    /// - Throws: `FileError` naming `path`, the failing step (mkstemp, write, fsync, rename) and
+    ///   its errno. After a throw, `path` is as it was and no temporary file is left behind.
+    static func write(_ bytes: [UInt8], to path: String) throws(FileError) {
+        let (directory, base) = split(path)
+        var template = Array("\(directory)/.\(base).XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw FileError(
+                operation: "write", path: path, step: "creating a temporary file in '\(directory)'", errno: errno)
+        }
+        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var isOpen = true
+        do throws(FileError) {
+            try writeAll(bytes, fd: fd, path: path)
+            guard fchmod(fd, mode(replacing: path)) == 0 else { throw fail(path, "fchmod") }
+            guard fsync(fd) == 0 else { throw fail(path, "fsync") }
+            isOpen = false
+            guard close(fd) == 0 else { throw fail(path, "close") }
+            guard rename(temporary, path) == 0 else { throw fail(path, "rename") }
+        } catch {
+            if isOpen { close(fd) }
+            unlink(temporary)
+            throw error
+        }
+        syncDirectory(directory)
+    }
+
+    /// Replaces the file at `path` with the UTF-8 bytes of `text`, atomically (see above).
+    static func write(_ text: String, to path: String) throws(FileError) {
+        try write(Array(text.utf8), to: path)
+    }
+
+    private static func fail(_ path: String, _ step: String) -> FileError {
+        FileError(operation: "write", path: path, step: step, errno: errno)
+    }
+
+    /// The directory (`.` when none is given) and the last component of `path`.
+    private static func split(_ path: String) -> (directory: String, base: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+
+    private static func writeAll(_ bytes: [UInt8], fd: Int32, path: String) throws(FileError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n >= 0 {
+                offset += n
+            } else if errno != EINTR {
+                throw fail(path, "write")
+            }
+        }
+    }
+
+    /// The permission bits of the file being replaced, or 0666 & ~umask for a new file.
+    private static func mode(replacing path: String) -> mode_t {
+        var info = stat()
+        if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { return info.st_mode & 0o7777 }
+        // umask(2) can only be read by setting it; put it straight back.
+        let mask = umask(0o022)
+        umask(mask)
+        return 0o666 & ~mask
+    }
+
+    /// Makes the rename durable. Best effort: the data is already safe in the file.
+    private static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}
