@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 
 internal import CElfutils
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The frame-pointer heuristic behind ``ModuleInfo/framePointerShare``.
 ///
 /// Code built with frame pointers starts almost every function with `push %rbp; mov %rsp,%rbp`
-/// (`55 48 89 e5`), after `endbr64` (`f3 0f 1e fa`) when built with `-fcf-protection`. Code built
-/// with `-fomit-frame-pointer` (GCC's default at -O1 and above on x86-64) almost never does.
-/// The share of matching entries therefore tells whether the kernel's frame-pointer callchains
-/// can be trusted for this module.
+/// (`55 48 89 e5`), after `endbr64` (`f3 0f 1e fa`) when built with `-fcf-protection`. GCC at -O2
+/// may schedule a few independent instructions between the two (`55 89 f8 c1 e0 05 01 f8 48 89
+/// e5`), so the `mov` is looked for in the 16 bytes after the `push`. Code built with
+/// `-fomit-frame-pointer` (GCC's default at -O1 and above on x86-64) almost never has the pair:
+/// when it pushes %rbp at all, it does so to use it as a general register. The share of matching
+/// entries therefore tells whether the kernel's frame-pointer callchains can be trusted for this
+/// module.
 extension ElfModule {
     static let framePointerSampleLimit = 200
 
@@ -31,35 +31,38 @@ extension ElfModule {
         var sampled = 0
         var matching = 0
         for sample in 0..<samples {
-            guard let bytes = entryBytes(at: entries[sample * entries.count / samples], count: 8) else { continue }
+            guard let bytes = entryBytes(at: entries[sample * entries.count / samples], count: 24) else { continue }
             sampled += 1
             if Self.startsWithFramePointerPrologue(bytes) { matching += 1 }
         }
         return sampled == 0 ? nil : Double(matching) / Double(sampled)
     }
 
+    /// True for `[endbr64] push %rbp; …; mov %rsp,%rbp` with the `mov` (`48 89 e5`, or the other
+    /// encoding `48 8b ec`) within the 16 bytes after the `push` (`55`).
     static func startsWithFramePointerPrologue(_ bytes: [UInt8]) -> Bool {
-        let prologue: [UInt8] = [0x55, 0x48, 0x89, 0xe5]
         let endbr64: [UInt8] = [0xf3, 0x0f, 0x1e, 0xfa]
-        if bytes.starts(with: prologue) { return true }
-        return bytes.starts(with: endbr64) && bytes.dropFirst(endbr64.count).starts(with: prologue)
+        var body = bytes[...]
+        if body.starts(with: endbr64) { body = body.dropFirst(endbr64.count) }
+        guard body.first == 0x55 else { return false }
+        let window = Array(body.dropFirst().prefix(16))
+        guard window.count >= 3 else { return false }
+        for start in 0...(window.count - 3) where window[start] == 0x48 {
+            if (window[start + 1] == 0x89 && window[start + 2] == 0xe5)
+                || (window[start + 1] == 0x8b && window[start + 2] == 0xec) {
+                return true
+            }
+        }
+        return false
     }
 
-    /// Sorted, distinct SVMAs of defined function symbols with a size.
+    /// Sorted, distinct SVMAs of function symbols with a size, without GCC's `.cold` parts.
     private func functionEntries() -> [UInt64] {
-        let count = dwfl_module_getsymtab(module)
-        guard count > 0 else { return [] }
-        var entries = Set<UInt64>()
-        for index in 0..<count {
-            var symbol = GElf_Sym()
-            var address: GElf_Addr = 0
-            var sectionIndex: GElf_Word = 0
-            guard let name = dwfl_module_getsym_info(module, index, &symbol, &address, &sectionIndex, nil, nil),
-                  Int32(symbol.st_info & 0xf) == STT_FUNC, symbol.st_size > 0,
-                  sectionIndex != UInt32(SHN_UNDEF), strstr(name, ".cold") == nil else { continue }
-            entries.insert(address)
+        symbolIndex.symbols.compactMap { symbol in
+            guard symbol.isFunction, symbol.size > 0,
+                  let name = symbolName(tableIndex: symbol.tableIndex), !name.contains(".cold") else { return nil }
+            return symbol.address
         }
-        return entries.sorted()
     }
 
     /// Up to `count` bytes of the main file at an SVMA, fewer at the end of a segment's file bytes.

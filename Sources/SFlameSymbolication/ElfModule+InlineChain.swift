@@ -7,15 +7,19 @@ import Glibc
 
 /// Inline frames from DWARF scopes.
 ///
-/// `dwarf_getscopes` on the CU of an address yields the scopes around it, innermost first:
-/// lexical blocks, `DW_TAG_inlined_subroutine` instances and finally the `DW_TAG_subprogram`.
-/// Past an inlined instance it continues at the instance's abstract origin, so when the address
-/// lies in inlined code the concrete nesting (which function each instance was inlined into) is
-/// re-read with `dwarf_getscopes_die` on the innermost scope. Each inlined instance records its
-/// call site in the caller (`DW_AT_call_file`, `DW_AT_call_line`), which is the line of the next
-/// frame out.
+/// The subprogram holding an address comes from the unit's ``FunctionRanges``; from there the
+/// scopes that hold the address (`DW_TAG_lexical_block`, `DW_TAG_inlined_subroutine`, ...) are
+/// followed down with `dwarf_child`/`dwarf_siblingof`/`dwarf_haspc`, which yields the concrete
+/// nesting: which function each inlined instance was inlined into. Each inlined instance records
+/// its call site in the caller (`DW_AT_call_file`, `DW_AT_call_line`), which is the line of the
+/// next frame out.
 ///
-/// Source: DWARF 5 §3.3.8 "Inlinable and Inlined Subroutines"; elfutils libdw.h.
+/// When the index has no function for the address, `dwarf_getscopes` (a walk of the whole unit)
+/// is the fallback. Past an inlined instance it continues at the instance's abstract origin, so
+/// the concrete nesting is then re-read with `dwarf_getscopes_die`.
+///
+/// Source: DWARF 5 §3.3.8 "Inlinable and Inlined Subroutines", §3.5 "Lexical Block Entries";
+/// elfutils libdw.h.
 extension ElfModule {
     /// One function scope of an inline chain.
     struct FunctionScope {
@@ -31,12 +35,16 @@ extension ElfModule {
     func inlineChain(at address: UInt64) -> [FunctionScope]? {
         var bias: Dwarf_Addr = 0
         guard let cu = dwfl_module_addrdie(module, address, &bias) else { return nil }
-        var scopes = Self.dieArray { dwarf_getscopes(cu, address &- bias, &$0) }
-        guard !scopes.isEmpty else { return nil }
-        if scopes.contains(where: { Self.tag(of: $0) == DW_TAG_inlined_subroutine }) {
-            var innermost = scopes[0]
-            let concrete = Self.dieArray { dwarf_getscopes_die(&innermost, &$0) }
-            if !concrete.isEmpty { scopes = concrete }
+        let pc = address &- bias
+        let key = UInt(bitPattern: cu.pointee.addr)
+        let functions = functionRangesByUnit[key] ?? FunctionRanges(compileUnit: cu.pointee)
+        functionRangesByUnit[key] = functions
+
+        let scopes: [Dwarf_Die]  // innermost first, ending with the subprogram
+        if let subprogram = functions.function(containing: pc) {
+            scopes = Self.scopesBelow(subprogram, holding: pc).reversed()
+        } else {
+            scopes = Self.scopesByWalkingUnit(cu, pc: pc)
         }
         var chain: [FunctionScope] = []
         for var die in scopes {
@@ -51,7 +59,39 @@ extension ElfModule {
             chain.append(scope)
             if tag != DW_TAG_inlined_subroutine { break }
         }
-        return chain
+        return chain.isEmpty ? nil : chain
+    }
+
+    /// The subprogram and the nested scopes under it that hold `pc`, outermost first.
+    static func scopesBelow(_ subprogram: Dwarf_Die, holding pc: Dwarf_Addr) -> [Dwarf_Die] {
+        var path = [subprogram]
+        var current = subprogram
+        descent: while true {
+            var child = Dwarf_Die()
+            guard dwarf_child(&current, &child) == 0 else { break }
+            while true {
+                let tag = Self.tag(of: child)
+                if tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_try_block
+                    || tag == DW_TAG_catch_block || tag == DW_TAG_with_stmt, dwarf_haspc(&child, pc) == 1 {
+                    path.append(child)
+                    current = child
+                    continue descent
+                }
+                var sibling = Dwarf_Die()
+                guard dwarf_siblingof(&child, &sibling) == 0 else { break descent }
+                child = sibling
+            }
+        }
+        return path
+    }
+
+    /// The scopes holding `pc`, innermost first, by walking the whole unit (`dwarf_getscopes`).
+    static func scopesByWalkingUnit(_ cu: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> [Dwarf_Die] {
+        let scopes = dieArray { dwarf_getscopes(cu, pc, &$0) }
+        guard var innermost = scopes.first,
+              scopes.contains(where: { tag(of: $0) == DW_TAG_inlined_subroutine }) else { return scopes }
+        let concrete = dieArray { dwarf_getscopes_die(&innermost, &$0) }
+        return concrete.isEmpty ? scopes : concrete
     }
 
     /// The name of a subprogram or inlined instance: its linkage name demangled when it has one

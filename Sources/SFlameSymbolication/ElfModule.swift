@@ -27,6 +27,10 @@ final class ElfModule: @unchecked Sendable {
     let mainElf: OpaquePointer
     /// `Dwfl_Callbacks` and the search path the session points at; must outlive `dwfl`.
     private let callbacks: DwflCallbacks
+    /// The code symbols, indexed on first use.
+    private(set) lazy var symbolIndex = Self.buildSymbolIndex(module: module, segments: segments)
+    /// The function index of each DWARF unit used so far, keyed by the address of the unit DIE.
+    var functionRangesByUnit: [UInt: FunctionRanges] = [:]
     /// Display and system names of DWARF function DIEs, keyed by the address of the DIE's bytes
     /// (unique across the main file, its debug file and a dwz file).
     var dieNames: [UInt: FunctionName] = [:]
@@ -109,15 +113,6 @@ final class ElfModule: @unchecked Sendable {
     }
 
     // MARK: Lookups (all addresses are SVMAs)
-
-    /// The symbol-table symbol whose range holds `address` (`dwfl_module_addrinfo`: `.symtab` of
-    /// the file or of its debug file, else `.dynsym`).
-    func symbolName(at address: UInt64) -> String? {
-        var offset: GElf_Off = 0
-        var symbol = GElf_Sym()
-        guard let name = dwfl_module_addrinfo(module, address, &offset, &symbol, nil, nil, nil) else { return nil }
-        return String(cString: name)
-    }
 
     /// The source file and 1-based line of `address` from the DWARF line table.
     func sourceLine(at address: UInt64) -> (file: String, line: Int)? {

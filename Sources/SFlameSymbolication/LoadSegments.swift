@@ -39,15 +39,17 @@ struct LoadSegments: Hashable, Sendable {
         return fileOffset - match.fileOffset + match.fileAddress
     }
 
+    /// The segment whose file-backed bytes hold an SVMA.
+    func segment(containing fileAddress: UInt64) -> Segment? {
+        segments.first { fileAddress >= $0.fileAddress && fileAddress - $0.fileAddress < $0.fileSize }
+    }
+
     /// The file offset that holds an SVMA and how many file-backed bytes of its segment follow
     /// it (at least 1), or nil when the address is not file-backed (`.bss`, or outside every
     /// segment).
     func fileLocation(fileAddress: UInt64) -> (offset: UInt64, bytesToSegmentEnd: UInt64)? {
-        for segment in segments where fileAddress >= segment.fileAddress
-            && fileAddress - segment.fileAddress < segment.fileSize {
-            let delta = fileAddress - segment.fileAddress
-            return (segment.fileOffset + delta, segment.fileSize - delta)
-        }
-        return nil
+        guard let segment = segment(containing: fileAddress) else { return nil }
+        let delta = fileAddress - segment.fileAddress
+        return (segment.fileOffset + delta, segment.fileSize - delta)
     }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
+import CElfutils
 import Foundation
 import Testing
 @testable import SFlameSymbolication
@@ -79,5 +80,44 @@ struct InlineFrameTests {
             #expect(frames.map(\.name) == full.map(\.name))
             #expect(frames.allSatisfy { $0.file == nil && $0.line == nil })
         }
+    }
+
+    @Test("the per-unit function index finds the same scopes as dwarf_getscopes")
+    func functionIndexMatchesUnitWalk() throws {
+        // (module, file whose .symtab lists its functions, bytes between the addresses compared)
+        let inline = try FixturePrograms.inline.get()
+        var modules = [(inline, inline, UInt64(1))]
+        if let libc = SystemLibraryTests.libcPath, let debugFile = SystemLibraryTests.libcDebugFile {
+            modules.append((libc, debugFile, 97))
+        }
+        for (path, symbolFile, step) in modules {
+            let module = try ElfModule(path: path, callbacks: DwflCallbacks(debugInfoPaths: []))
+            let functions = try ReferenceTools.symbols(of: symbolFile).values
+                .filter { "tT".contains($0.type) && ($0.size ?? 0) > 0 }
+            var compared = 0
+            var inlined = 0
+            for function in functions.prefix(2000) {
+                for address in stride(from: function.address, to: function.address + (function.size ?? 0), by: Int(step)) {
+                    var bias: UInt64 = 0
+                    guard let cu = dwfl_module_addrdie(module.module, address, &bias) else { continue }
+                    let walked = ElfModule.scopesByWalkingUnit(cu, pc: address - bias).filter(Self.isFunctionScope)
+                    guard let subprogram = FunctionRanges(compileUnit: cu.pointee).function(containing: address - bias) else {
+                        continue
+                    }
+                    let indexed = Array(ElfModule.scopesBelow(subprogram, holding: address - bias).reversed())
+                        .filter(Self.isFunctionScope)
+                    #expect(indexed.map(\.addr) == walked.map(\.addr), "\(path) at 0x\(String(address, radix: 16))")
+                    compared += 1
+                    if indexed.count > 1 { inlined += 1 }
+                }
+            }
+            #expect(compared > 0)
+            #expect(inlined > 0, "no inlined code compared in \(path)")
+        }
+    }
+
+    private static func isFunctionScope(_ die: Dwarf_Die) -> Bool {
+        let tag = ElfModule.tag(of: die)
+        return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine
     }
 }

@@ -34,7 +34,9 @@ enum Tool {
         let output = Pipe()
         // Standard error goes to a file: two pipes read one after the other can deadlock.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("sflame-tool-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        guard FileManager.default.createFile(atPath: errorFile.path, contents: nil) else {
+            throw ToolError(description: "cannot create \(errorFile.path)")
+        }
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let errorHandle = try FileHandle(forWritingTo: errorFile)
         process.standardOutput = output
