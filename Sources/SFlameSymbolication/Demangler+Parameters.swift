@@ -117,8 +117,9 @@ extension Demangler {
     /// `operator` token starts there; nil otherwise.
     private static func operatorTokenLength(in name: [UInt8], at index: Int) -> Int? {
         guard name.count - index >= operatorWord.count,
-              name[index..<(index + operatorWord.count)].elementsEqual(operatorWord),
-              index == 0 || !isIdentifierByte(name[index - 1]) else { return nil }
+            name[index..<(index + operatorWord.count)].elementsEqual(operatorWord),
+            index == 0 || !isIdentifierByte(name[index - 1])
+        else { return nil }
         let rest = name[(index + operatorWord.count)...]
         if let first = rest.first, isIdentifierByte(first) { return nil }  // `operator_x`, `operators`
         for spelling in bracketOperators where rest.starts(with: spelling) {
@@ -129,7 +130,8 @@ extension Demangler {
 
     private static func isIdentifierByte(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
     private static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
@@ -141,8 +143,8 @@ extension Demangler {
     }
 }
 
-private extension Array where Element == UInt8 {
-    func ends(with suffix: [UInt8]) -> Bool {
+extension Array where Element == UInt8 {
+    fileprivate func ends(with suffix: [UInt8]) -> Bool {
         count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
     }
 }

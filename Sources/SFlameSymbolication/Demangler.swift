@@ -9,6 +9,7 @@
 //   main                                   → "main"
 
 internal import CDemangle
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -56,7 +57,8 @@ public enum Demangler {
             if hasPrefix("_Z") {
                 self = hasPrefix("_ZN") && Self.hasRustHash(utf8) ? .rustLegacy : .cxx
             } else if hasPrefix("$s") || hasPrefix("$S") || hasPrefix("$e") || hasPrefix("_T0")
-                || hasPrefix("_$s") || hasPrefix("_$S") || hasPrefix("_$e") {
+                || hasPrefix("_$s") || hasPrefix("_$S") || hasPrefix("_$e")
+            {
                 self = .swift
             } else {
                 self = .other
@@ -67,7 +69,8 @@ public enum Demangler {
         private static func hasRustHash(_ utf8: String.UTF8View) -> Bool {
             let tail = Array(utf8.suffix(20))
             guard tail.count == 20, tail[0] == UInt8(ascii: "1"), tail[1] == UInt8(ascii: "7"),
-                  tail[2] == UInt8(ascii: "h"), tail[19] == UInt8(ascii: "E") else { return false }
+                tail[2] == UInt8(ascii: "h"), tail[19] == UInt8(ascii: "E")
+            else { return false }
             return tail[3..<19].allSatisfy(isLowerHexDigit)
         }
     }
@@ -82,7 +85,7 @@ public enum Demangler {
         guard utf8.count > 19 else { return demangled }
         let hashStart = utf8.count - 19
         guard utf8[hashStart] == UInt8(ascii: ":"), utf8[hashStart + 1] == UInt8(ascii: ":"),
-              utf8[hashStart + 2] == UInt8(ascii: "h"), utf8[(hashStart + 3)...].allSatisfy(isLowerHexDigit)
+            utf8[hashStart + 2] == UInt8(ascii: "h"), utf8[(hashStart + 3)...].allSatisfy(isLowerHexDigit)
         else { return demangled }
         return String(decoding: utf8[..<hashStart], as: UTF8.self)
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 internal import CElfutils
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,12 +28,13 @@ final class DwflCallbacks {
         searchPath = .allocate(capacity: 1)
         searchPath.initialize(to: strdup(searchPathString))
         pointer = .allocate(capacity: 1)
-        pointer.initialize(to: Dwfl_Callbacks(
-            find_elf: dwfl_build_id_find_elf,
-            find_debuginfo: dwfl_standard_find_debuginfo,
-            section_address: dwfl_offline_section_address,
-            debuginfo_path: searchPath
-        ))
+        pointer.initialize(
+            to: Dwfl_Callbacks(
+                find_elf: dwfl_build_id_find_elf,
+                find_debuginfo: dwfl_standard_find_debuginfo,
+                section_address: dwfl_offline_section_address,
+                debuginfo_path: searchPath
+            ))
     }
 
     deinit {

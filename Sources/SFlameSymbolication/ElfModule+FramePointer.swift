@@ -49,7 +49,8 @@ extension ElfModule {
         guard window.count >= 3 else { return false }
         for start in 0...(window.count - 3) where window[start] == 0x48 {
             if (window[start + 1] == 0x89 && window[start + 2] == 0xe5)
-                || (window[start + 1] == 0x8b && window[start + 2] == 0xec) {
+                || (window[start + 1] == 0x8b && window[start + 2] == 0xec)
+            {
                 return true
             }
         }
@@ -60,7 +61,8 @@ extension ElfModule {
     private func functionEntries() -> [UInt64] {
         symbolIndex.symbols.compactMap { symbol in
             guard symbol.isFunction, symbol.size > 0,
-                  let name = symbolName(tableIndex: symbol.tableIndex), !name.contains(".cold") else { return nil }
+                let name = symbolName(tableIndex: symbol.tableIndex), !name.contains(".cold")
+            else { return nil }
             return symbol.address
         }
     }
@@ -70,7 +72,8 @@ extension ElfModule {
         guard let location = segments.fileLocation(fileAddress: address) else { return nil }
         let length = Int(min(UInt64(count), location.bytesToSegmentEnd))
         guard let data = elf_getdata_rawchunk(mainElf, Int64(location.offset), length, ELF_T_BYTE),
-              let buffer = data.pointee.d_buf else { return nil }
+            let buffer = data.pointee.d_buf
+        else { return nil }
         return Array(UnsafeRawBufferPointer(start: buffer, count: length))
     }
 }

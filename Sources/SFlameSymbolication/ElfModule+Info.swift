@@ -36,7 +36,9 @@ extension ElfModule {
         var symbol = GElf_Sym()
         var address: GElf_Addr = 0
         var elf: OpaquePointer?
-        guard dwfl_module_getsym_info(module, 1, &symbol, &address, nil, &elf, nil) != nil, let elf else { return false }
+        guard dwfl_module_getsym_info(module, 1, &symbol, &address, nil, &elf, nil) != nil, let elf else {
+            return false
+        }
         return Self.hasSection(ofType: UInt32(SHT_SYMTAB), in: elf)
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 internal import CElfutils
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,7 +73,8 @@ extension ElfModule {
             while true {
                 let tag = Self.tag(of: child)
                 if tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_try_block
-                    || tag == DW_TAG_catch_block || tag == DW_TAG_with_stmt, dwarf_haspc(&child, pc) == 1 {
+                    || tag == DW_TAG_catch_block || tag == DW_TAG_with_stmt, dwarf_haspc(&child, pc) == 1
+                {
                     path.append(child)
                     current = child
                     continue descent
@@ -89,7 +91,8 @@ extension ElfModule {
     static func scopesByWalkingUnit(_ cu: UnsafeMutablePointer<Dwarf_Die>, pc: Dwarf_Addr) -> [Dwarf_Die] {
         let scopes = dieArray { dwarf_getscopes(cu, pc, &$0) }
         guard var innermost = scopes.first,
-              scopes.contains(where: { tag(of: $0) == DW_TAG_inlined_subroutine }) else { return scopes }
+            scopes.contains(where: { tag(of: $0) == DW_TAG_inlined_subroutine })
+        else { return scopes }
         let concrete = dieArray { dwarf_getscopes_die(&innermost, &$0) }
         return concrete.isEmpty ? scopes : concrete
     }
@@ -101,7 +104,8 @@ extension ElfModule {
         var origin = die
         var attribute = Dwarf_Attribute()
         if dwarf_attr(&die, UInt32(DW_AT_abstract_origin), &attribute) == nil
-            || dwarf_formref_die(&attribute, &origin) == nil {
+            || dwarf_formref_die(&attribute, &origin) == nil
+        {
             origin = die
         }
         let key = UInt(bitPattern: origin.addr)
@@ -109,7 +113,8 @@ extension ElfModule {
 
         let name: FunctionName?
         if let linkage = Self.stringAttribute(&origin, DW_AT_linkage_name)
-            ?? Self.stringAttribute(&origin, DW_AT_MIPS_linkage_name) {
+            ?? Self.stringAttribute(&origin, DW_AT_MIPS_linkage_name)
+        {
             name = FunctionName(name: Demangler.displayName(linkage), systemName: linkage)
         } else if let plain = dwarf_diename(&origin).map({ String(cString: $0) }) {
             name = FunctionName(name: Self.scopePrefix(of: origin) + plain, systemName: plain)
@@ -140,7 +145,8 @@ extension ElfModule {
     static func stringAttribute(_ die: inout Dwarf_Die, _ name: Int) -> String? {
         var attribute = Dwarf_Attribute()
         guard dwarf_attr_integrate(&die, UInt32(name), &attribute) != nil,
-              let value = dwarf_formstring(&attribute) else { return nil }
+            let value = dwarf_formstring(&attribute)
+        else { return nil }
         return String(cString: value)
     }
 
@@ -150,7 +156,8 @@ extension ElfModule {
         var value: Dwarf_Word = 0
         var line: Int?
         if dwarf_attr(&die, UInt32(DW_AT_call_line), &attribute) != nil,
-           dwarf_formudata(&attribute, &value) == 0, value > 0 {
+            dwarf_formudata(&attribute, &value) == 0, value > 0
+        {
             line = Int(value)
         }
         var file: String?
@@ -158,11 +165,12 @@ extension ElfModule {
         var files: OpaquePointer?
         var fileCount = 0
         if dwarf_attr(&die, UInt32(DW_AT_call_file), &attribute) != nil,
-           dwarf_formudata(&attribute, &value) == 0,
-           dwarf_diecu(&die, &cuDie, nil, nil) != nil,
-           dwarf_getsrcfiles(&cuDie, &files, &fileCount) == 0,
-           value < UInt64(fileCount),
-           let name = dwarf_filesrc(files, Int(value), nil, nil) {
+            dwarf_formudata(&attribute, &value) == 0,
+            dwarf_diecu(&die, &cuDie, nil, nil) != nil,
+            dwarf_getsrcfiles(&cuDie, &files, &fileCount) == 0,
+            value < UInt64(fileCount),
+            let name = dwarf_filesrc(files, Int(value), nil, nil)
+        {
             file = String(cString: name)
         }
         return (file, line)
@@ -182,7 +190,8 @@ extension ElfModule {
         for _ in 0..<4 {
             var next = Dwarf_Die()
             guard dwarf_attr(&declaration, UInt32(DW_AT_specification), &attribute) != nil,
-                  dwarf_formref_die(&attribute, &next) != nil else { break }
+                dwarf_formref_die(&attribute, &next) != nil
+            else { break }
             declaration = next
         }
         let scopes = dieArray { dwarf_getscopes_die(&declaration, &$0) }

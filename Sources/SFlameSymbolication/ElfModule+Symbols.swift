@@ -16,13 +16,14 @@ extension ElfModule {
             var address: GElf_Addr = 0
             var sectionIndex: GElf_Word = 0
             guard let name = dwfl_module_getsym_info(module, index, &symbol, &address, &sectionIndex, nil, nil),
-                  name.pointee != 0,
-                  sectionIndex != UInt32(SHN_UNDEF), sectionIndex != UInt32(SHN_ABS),
-                  sectionIndex != GElf_Word.max  // a non-allocated section
+                name.pointee != 0,
+                sectionIndex != UInt32(SHN_UNDEF), sectionIndex != UInt32(SHN_ABS),
+                sectionIndex != GElf_Word.max  // a non-allocated section
             else { continue }
             let type = Int32(symbol.st_info & 0xf)
             let isFunction = type == STT_FUNC || type == STT_GNU_IFUNC
-            guard isFunction || (type == STT_NOTYPE && segments.segment(containing: address)?.isExecutable == true) else {
+            guard isFunction || (type == STT_NOTYPE && segments.segment(containing: address)?.isExecutable == true)
+            else {
                 continue
             }
             let bindingRank: UInt8
@@ -31,8 +32,10 @@ extension ElfModule {
             case STB_LOCAL: bindingRank = 2
             default: bindingRank = 0
             }
-            symbols.append(SymbolIndex.Symbol(address: address, size: symbol.st_size, bindingRank: bindingRank,
-                                              isFunction: isFunction, tableIndex: index))
+            symbols.append(
+                SymbolIndex.Symbol(
+                    address: address, size: symbol.st_size, bindingRank: bindingRank,
+                    isFunction: isFunction, tableIndex: index))
         }
         return SymbolIndex(symbols, segments: segments)
     }

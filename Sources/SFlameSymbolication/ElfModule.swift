@@ -2,6 +2,7 @@
 
 internal import CElfutils
 import SFlameProfile
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -102,12 +103,13 @@ final class ElfModule: @unchecked Sendable {
         for index in 0..<count {
             var header = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(index), &header) != nil, header.p_type == UInt32(PT_LOAD) else { continue }
-            segments.append(LoadSegments.Segment(
-                fileOffset: header.p_offset,
-                fileAddress: header.p_vaddr,
-                fileSize: header.p_filesz,
-                isExecutable: header.p_flags & UInt32(PF_X) != 0
-            ))
+            segments.append(
+                LoadSegments.Segment(
+                    fileOffset: header.p_offset,
+                    fileAddress: header.p_vaddr,
+                    fileSize: header.p_filesz,
+                    isExecutable: header.p_flags & UInt32(PF_X) != 0
+                ))
         }
         return LoadSegments(segments)
     }
@@ -131,8 +133,11 @@ final class ElfModule: @unchecked Sendable {
 
         guard let chain, !chain.isEmpty else {
             guard let symbol else { return [] }
-            return [SymbolizedFrame(name: symbol.name, systemName: symbol.systemName,
-                                    file: leafLine?.file, line: leafLine?.line, isInlined: false)]
+            return [
+                SymbolizedFrame(
+                    name: symbol.name, systemName: symbol.systemName,
+                    file: leafLine?.file, line: leafLine?.line, isInlined: false)
+            ]
         }
         // chain[i] is a function scope, innermost first; the line in chain[i] is the leaf line
         // for i == 0 and the call site recorded by chain[i - 1] otherwise.
@@ -150,8 +155,10 @@ final class ElfModule: @unchecked Sendable {
                     (file, line) = (chain[index - 1].callFile, chain[index - 1].callLine)
                 }
             }
-            frames.append(SymbolizedFrame(name: name.name, systemName: name.systemName,
-                                          file: file, line: line, isInlined: !isOutermost))
+            frames.append(
+                SymbolizedFrame(
+                    name: name.name, systemName: name.systemName,
+                    file: file, line: line, isInlined: !isOutermost))
         }
         if !options.inlineFrames, let outermost = frames.last {
             return [outermost]

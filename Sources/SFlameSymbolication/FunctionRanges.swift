@@ -27,7 +27,8 @@ struct FunctionRanges {
             var entries: [Entry] = []
         }
         // libdw calls this for every DW_TAG_subprogram; declarations have no ranges and add nothing.
-        let collect: @convention(c) (UnsafeMutablePointer<Dwarf_Die>?, UnsafeMutableRawPointer?) -> Int32 = { die, context in
+        let collect: @convention(c) (UnsafeMutablePointer<Dwarf_Die>?, UnsafeMutableRawPointer?) -> Int32 = {
+            die, context in
             guard let die, let context else { return Int32(DWARF_CB_OK) }
             let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
             var base: Dwarf_Addr = 0

@@ -39,12 +39,15 @@ enum KallsymsParser {
             guard let line = parseLine(bytes, lineStart, lineEnd) else { continue }
             result.sawLines = true
             if line.address != 0 { result.sawNonZeroAddress = true }
-            guard let rank = rank(type: line.type, name: bytes + line.nameStart, length: line.nameLength) else { continue }
+            guard let rank = rank(type: line.type, name: bytes + line.nameStart, length: line.nameLength) else {
+                continue
+            }
 
             var module: UInt32 = 0
             if line.moduleLength > 0 {
                 if let last = lastModule, last.length == line.moduleLength,
-                   memcmp(bytes + last.start, bytes + line.moduleStart, line.moduleLength) == 0 {
+                    memcmp(bytes + last.start, bytes + line.moduleStart, line.moduleLength) == 0
+                {
                     module = last.index
                 } else {
                     let name = UnsafeBufferPointer(start: bytes + line.moduleStart, count: line.moduleLength)
@@ -56,14 +59,17 @@ enum KallsymsParser {
             let nameStart = UInt32(result.names.count)
             result.names.append(contentsOf: UnsafeBufferPointer(start: bytes + line.nameStart, count: line.nameLength))
             var underscores: UInt8 = 0
-            while Int(underscores) < min(line.nameLength, 100), bytes[line.nameStart + Int(underscores)] == UInt8(ascii: "_") {
+            while Int(underscores) < min(line.nameLength, 100),
+                bytes[line.nameStart + Int(underscores)] == UInt8(ascii: "_")
+            {
                 underscores += 1
             }
             let isLocal = line.type >= UInt8(ascii: "a")
-            result.entries.append(KernelSymbolTable.Entry(
-                address: line.address, nameStart: nameStart, nameLength: UInt32(line.nameLength),
-                module: module, rank: rank, tieBreak: underscores * 2 + (isLocal ? 1 : 0)
-            ))
+            result.entries.append(
+                KernelSymbolTable.Entry(
+                    address: line.address, nameStart: nameStart, nameLength: UInt32(line.nameLength),
+                    module: module, rank: rank, tieBreak: underscores * 2 + (isLocal ? 1 : 0)
+                ))
         }
         return result
     }
@@ -89,22 +95,28 @@ enum KallsymsParser {
         }
         // "ADDR T N": a space, the type letter, a space, a name of at least one byte.
         guard digits > 0, end - position >= 4, bytes[position] == UInt8(ascii: " "),
-              bytes[position + 2] == UInt8(ascii: " ") else { return nil }
+            bytes[position + 2] == UInt8(ascii: " ")
+        else { return nil }
         let type = bytes[position + 1]
         let nameStart = position + 3
         var nameEnd = nameStart
         while nameEnd < end, bytes[nameEnd] != UInt8(ascii: "\t"), bytes[nameEnd] != UInt8(ascii: " "),
-              bytes[nameEnd] != UInt8(ascii: "\r") {
+            bytes[nameEnd] != UInt8(ascii: "\r")
+        {
             nameEnd += 1
         }
         guard nameEnd > nameStart else { return nil }
         var line = Line(address: address, type: type, nameStart: nameStart, nameLength: nameEnd - nameStart)
         if nameEnd < end, bytes[nameEnd] == UInt8(ascii: "\t") {
             var moduleEnd = end
-            while moduleEnd > nameEnd, bytes[moduleEnd - 1] == UInt8(ascii: "\r") || bytes[moduleEnd - 1] == UInt8(ascii: " ") {
+            while moduleEnd > nameEnd,
+                bytes[moduleEnd - 1] == UInt8(ascii: "\r") || bytes[moduleEnd - 1] == UInt8(ascii: " ")
+            {
                 moduleEnd -= 1
             }
-            if moduleEnd - nameEnd >= 3, bytes[nameEnd + 1] == UInt8(ascii: "["), bytes[moduleEnd - 1] == UInt8(ascii: "]") {
+            if moduleEnd - nameEnd >= 3, bytes[nameEnd + 1] == UInt8(ascii: "["),
+                bytes[moduleEnd - 1] == UInt8(ascii: "]")
+            {
                 line.moduleStart = nameEnd + 2
                 line.moduleLength = moduleEnd - 1 - line.moduleStart
             }

@@ -97,9 +97,11 @@ public struct KernelSymbolTable: Sendable {
         let entry = entries[low - 1]
         guard entry.rank != .boundary else { return nil }
         if low == entries.count, address - entry.address >= Self.lastSymbolSpan { return nil }
-        let name = String(decoding: names[Int(entry.nameStart)..<Int(entry.nameStart + entry.nameLength)], as: UTF8.self)
-        return KernelSymbol(name: name, module: entry.module == 0 ? nil : modules[Int(entry.module - 1)],
-                            address: entry.address)
+        let name = String(
+            decoding: names[Int(entry.nameStart)..<Int(entry.nameStart + entry.nameLength)], as: UTF8.self)
+        return KernelSymbol(
+            name: name, module: entry.module == 0 ? nil : modules[Int(entry.module - 1)],
+            address: entry.address)
     }
 
     /// Sorts by address and keeps the best-ranked entry per address.

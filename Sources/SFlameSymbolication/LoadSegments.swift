@@ -31,8 +31,10 @@ struct LoadSegments: Hashable, Sendable {
     /// Executable segments win when (unusually) two segments share the offset.
     func fileAddress(fileOffset: UInt64) -> UInt64? {
         var match: Segment?
-        for segment in segments where fileOffset >= segment.fileOffset
-            && fileOffset - segment.fileOffset < segment.fileSize {
+        for segment in segments
+        where fileOffset >= segment.fileOffset
+            && fileOffset - segment.fileOffset < segment.fileSize
+        {
             if match == nil || segment.isExecutable { match = segment }
         }
         guard let match else { return nil }

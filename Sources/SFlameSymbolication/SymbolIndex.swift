@@ -12,8 +12,8 @@
 /// Shape: one entry per address (the best-ranked symbol there), sorted by address. A sized symbol
 /// covers `[address, address + size)`; a sizeless one (`_init`, assembler labels) covers up to the
 /// next symbol, at most to the end of its `PT_LOAD` segment or of the sized symbol around it, and
-/// only when no sized symbol holds the address. Nested sized symbols are handled: an address past the inner one's end but inside
-/// the outer one finds the outer one.
+/// only when no sized symbol holds the address. Nested sized symbols are handled: an address past
+/// the inner one's end but inside the outer one finds the outer one.
 struct SymbolIndex {
     struct Symbol: Hashable {
         /// SVMA of the first byte.
@@ -56,8 +56,10 @@ struct SymbolIndex {
             enclosing.append(open.last ?? -1)
             if symbol.size == 0 {
                 var end = position + 1 < symbols.count ? symbols[position + 1].address : UInt64.max
-                end = min(end, segments.fileLocation(fileAddress: symbol.address)
-                    .map { symbol.address + $0.bytesToSegmentEnd } ?? symbol.address + 1)
+                end = min(
+                    end,
+                    segments.fileLocation(fileAddress: symbol.address)
+                        .map { symbol.address + $0.bytesToSegmentEnd } ?? symbol.address + 1)
                 if let holder = open.last(where: { symbols[$0].size > 0 }) { end = min(end, ends[holder]) }
                 ends[position] = end
             }

@@ -4,9 +4,11 @@
 ///
 /// Shape: ``frames`` are innermost first: `frames[0]` is the leaf (the innermost inlined callee
 /// when the address lies in inlined code), the last frame is the function from the symbol table
-/// that the code was inlined into. This is the order of pprof's `Location.line`.
+/// that the code was inlined into (named from DWARF when no symbol covers the address). This is
+/// the order of pprof's `Location.line`.
 public struct SymbolizedLocation: Hashable, Sendable {
-    /// Innermost (leaf or inlined callee) first. Empty when no symbol covers the address.
+    /// Innermost (leaf or inlined callee) first. Empty when neither the symbol table nor DWARF
+    /// names a function at the address.
     public var frames: [SymbolizedFrame]
     /// True when the module file could be opened as ELF. False means every address of the module
     /// stays unsymbolized (missing file, not ELF), which callers report once per module.

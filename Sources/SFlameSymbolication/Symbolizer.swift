@@ -19,8 +19,8 @@ import Synchronization
 /// mappings, `/proc/PID/root/...` paths or the files themselves) and kallsyms text
 /// (``KernelSymbolTable``).
 ///
-/// Source: elfutils libdwfl.h (`dwfl_report_elf`, `dwfl_module_addrinfo`, `dwfl_module_getsrc`,
-/// `dwfl_standard_find_debuginfo`), libdw.h (`dwarf_getscopes`).
+/// Source: elfutils libdwfl.h (`dwfl_report_elf`, `dwfl_module_getsym_info`, `dwfl_module_getsrc`,
+/// `dwfl_standard_find_debuginfo`), libdw.h (`dwarf_getfuncs`, `dwarf_getscopes`).
 public final class Symbolizer: @unchecked Sendable {
     /// The options this symbolizer was created with.
     public let options: SymbolizerOptions
@@ -41,7 +41,8 @@ public final class Symbolizer: @unchecked Sendable {
     /// no frames when the offset is outside every loadable segment or no symbol covers it.
     public func symbolize(modulePath: String, fileOffset: UInt64) -> SymbolizedLocation {
         let options = options
-        let result = try? slot(for: modulePath).withModule(callbacks: callbacks, didOpen: countOpen) { module, locations, _ in
+        let result = try? slot(for: modulePath).withModule(callbacks: callbacks, didOpen: countOpen) {
+            module, locations, _ in
             guard let address = module.segments.fileAddress(fileOffset: fileOffset) else {
                 return SymbolizedLocation.noSymbol
             }
@@ -53,7 +54,8 @@ public final class Symbolizer: @unchecked Sendable {
     /// Symbolizes an SVMA of a module: an address as the ELF file states it (as `nm` prints it).
     public func symbolize(modulePath: String, fileAddress: UInt64) -> SymbolizedLocation {
         let options = options
-        let result = try? slot(for: modulePath).withModule(callbacks: callbacks, didOpen: countOpen) { module, locations, _ in
+        let result = try? slot(for: modulePath).withModule(callbacks: callbacks, didOpen: countOpen) {
+            module, locations, _ in
             Self.location(of: module, at: fileAddress, options: options, cache: &locations)
         }
         return result ?? .moduleMissing

@@ -2,6 +2,7 @@
 
 import Foundation
 import Testing
+
 @testable import SFlameSymbolication
 
 @Suite("Caching and thread safety")
@@ -29,13 +30,16 @@ struct CachingTests {
     @Test("distinct addresses across all text, uncached: timing")
     func distinctAddresses() throws {
         let path = try FixturePrograms.names.get()
-        let symbols = try ReferenceTools.symbols(of: path).values.filter { "tT".contains($0.type) && ($0.size ?? 0) > 0 }
+        let symbols = try ReferenceTools.symbols(of: path).values.filter {
+            "tT".contains($0.type) && ($0.size ?? 0) > 0
+        }
         let addresses = symbols.flatMap { symbol in (0..<(symbol.size ?? 0)).map { symbol.address + $0 } }
         let symbolizer = Symbolizer()
         let clock = ContinuousClock()
         var named = 0
         let elapsed = clock.measure {
-            for address in addresses where !symbolizer.symbolize(modulePath: path, fileAddress: address).frames.isEmpty {
+            for address in addresses where !symbolizer.symbolize(modulePath: path, fileAddress: address).frames.isEmpty
+            {
                 named += 1
             }
         }
@@ -67,9 +71,10 @@ struct CachingTests {
             }
         }
         let work = items
-        let expected = Dictionary(uniqueKeysWithValues: work.map { item in
-            ("\(item.0)@\(item.1)", Symbolizer().symbolize(modulePath: item.0, fileAddress: item.1))
-        })
+        let expected = Dictionary(
+            uniqueKeysWithValues: work.map { item in
+                ("\(item.0)@\(item.1)", Symbolizer().symbolize(modulePath: item.0, fileAddress: item.1))
+            })
         let shared = Symbolizer()
         let results = await withTaskGroup(of: [(String, SymbolizedLocation)].self) { group in
             for _ in 0..<8 {

@@ -3,6 +3,7 @@
 import Foundation
 import SFlameProfile
 import Testing
+
 @testable import SFlameSymbolication
 
 @Suite("Separate debug files and module facts")
@@ -43,7 +44,9 @@ struct DebugInfoTests {
         let frames = symbolizer.symbolize(modulePath: binary, fileAddress: address).frames
         #expect(frames.map(\.name) == [function])
         #expect(frames.first?.file?.hasSuffix("symbols.c") == true)
-        #expect(frames.first?.line == Symbolizer().symbolize(modulePath: reference, fileAddress: address).frames.first?.line)
+        #expect(
+            frames.first?.line == Symbolizer().symbolize(modulePath: reference, fileAddress: address).frames.first?.line
+        )
 
         let info = try #require(symbolizer.moduleInfo(path: binary))
         #expect(info.debugFilePath == debugFile)
@@ -82,7 +85,8 @@ struct DebugInfoTests {
     @Test("search path syntax handed to libdwfl")
     func searchPath() {
         #expect(DwflCallbacks.searchPath(extraRoots: []) == ":.debug:/usr/lib/debug")
-        #expect(DwflCallbacks.searchPath(extraRoots: ["/srv/debug", "", "/bad:path", "/opt/dbg"])
-            == ":.debug:/srv/debug:/opt/dbg:/usr/lib/debug")
+        #expect(
+            DwflCallbacks.searchPath(extraRoots: ["/srv/debug", "", "/bad:path", "/opt/dbg"])
+                == ":.debug:/srv/debug:/opt/dbg:/usr/lib/debug")
     }
 }

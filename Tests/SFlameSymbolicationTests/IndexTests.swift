@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Testing
+
 @testable import SFlameSymbolication
 
 @Suite("Address indexes: PT_LOAD segments and symbols")
@@ -37,22 +38,24 @@ struct IndexTests {
     }
 
     static func symbol(_ address: UInt64, _ size: UInt64, binding: UInt8 = 0, function: Bool = true, index: Int32)
-        -> SymbolIndex.Symbol {
+        -> SymbolIndex.Symbol
+    {
         SymbolIndex.Symbol(address: address, size: size, bindingRank: binding, isFunction: function, tableIndex: index)
     }
 
     @Test("symbol ranges: sized, sizeless, nested, aliases")
     func symbols() {
-        let index = SymbolIndex([
-            Self.symbol(0x1000, 0, function: false, index: 1),    // _init-like label, sizeless
-            Self.symbol(0x1100, 0x100, index: 2),                 // outer function
-            Self.symbol(0x1140, 0x20, binding: 2, index: 3),      // nested local function
-            Self.symbol(0x1150, 0, function: false, index: 4),    // label inside the nested one
-            Self.symbol(0x1300, 0x40, binding: 1, index: 5),      // weak alias …
-            Self.symbol(0x1300, 0x40, binding: 0, index: 6),      // … loses to the global one
-            Self.symbol(0x1300, 0, binding: 0, index: 7),         // sizeless at the same address loses too
-            Self.symbol(0x1600, 0, function: false, index: 8),    // sizeless, last: bounded by the segment
-        ], segments: Self.segments)
+        let index = SymbolIndex(
+            [
+                Self.symbol(0x1000, 0, function: false, index: 1),  // _init-like label, sizeless
+                Self.symbol(0x1100, 0x100, index: 2),  // outer function
+                Self.symbol(0x1140, 0x20, binding: 2, index: 3),  // nested local function
+                Self.symbol(0x1150, 0, function: false, index: 4),  // label inside the nested one
+                Self.symbol(0x1300, 0x40, binding: 1, index: 5),  // weak alias …
+                Self.symbol(0x1300, 0x40, binding: 0, index: 6),  // … loses to the global one
+                Self.symbol(0x1300, 0, binding: 0, index: 7),  // sizeless at the same address loses too
+                Self.symbol(0x1600, 0, function: false, index: 8),  // sizeless, last: bounded by the segment
+            ], segments: Self.segments)
         #expect(index.lookup(0xfff) == nil)
         #expect(index.lookup(0x1000)?.tableIndex == 1)
         #expect(index.lookup(0x10ff)?.tableIndex == 1, "a sizeless symbol reaches the next symbol")

@@ -3,6 +3,7 @@
 import CElfutils
 import Foundation
 import Testing
+
 @testable import SFlameSymbolication
 
 @Suite("Inline frames from DWARF")
@@ -39,7 +40,9 @@ struct InlineFrameTests {
         }
     }
 
-    @Test("call-site lines agree with eu-addr2line -i", .enabled(if: Tool.isInstalled("eu-addr2line"), "needs eu-addr2line (elfutils)"))
+    @Test(
+        "call-site lines agree with eu-addr2line -i",
+        .enabled(if: Tool.isInstalled("eu-addr2line"), "needs eu-addr2line (elfutils)"))
     func linesMatchAddr2line() throws {
         let path = try FixturePrograms.inline.get()
         for (address, frames) in try framesOfOuterFunction(Symbolizer()) {
@@ -97,11 +100,14 @@ struct InlineFrameTests {
             var compared = 0
             var inlined = 0
             for function in functions.prefix(2000) {
-                for address in stride(from: function.address, to: function.address + (function.size ?? 0), by: Int(step)) {
+                for address in stride(
+                    from: function.address, to: function.address + (function.size ?? 0), by: Int(step))
+                {
                     var bias: UInt64 = 0
                     guard let cu = dwfl_module_addrdie(module.module, address, &bias) else { continue }
                     let walked = ElfModule.scopesByWalkingUnit(cu, pc: address - bias).filter(Self.isFunctionScope)
-                    guard let subprogram = FunctionRanges(compileUnit: cu.pointee).function(containing: address - bias) else {
+                    guard let subprogram = FunctionRanges(compileUnit: cu.pointee).function(containing: address - bias)
+                    else {
                         continue
                     }
                     let indexed = Array(ElfModule.scopesBelow(subprogram, holding: address - bias).reversed())

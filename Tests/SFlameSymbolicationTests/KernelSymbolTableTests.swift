@@ -2,6 +2,7 @@
 
 import Foundation
 import Testing
+
 @testable import SFlameSymbolication
 
 @Suite("Kernel symbols from kallsyms")
@@ -11,33 +12,35 @@ struct KernelSymbolTableTests {
         return try String(contentsOf: url, encoding: .utf8)
     }
 
-    @Test("lookups in text, modules, markers, data and past the end", arguments: [
-        // (address, expected name, expected module)
-        (0xffff_ffff_8100_0000, "startup_64", nil),           // a function wins over _stext/_text
-        (0xffff_ffff_8100_0042, "startup_64", nil),
-        (0xffff_ffff_8100_0060, "secondary_startup_64", nil),
-        (0xffff_ffff_8100_00ff, "secondary_startup_64", nil),
-        (0xffff_ffff_8100_0100, "entry_SYSCALL_64", nil),     // wins over __entry_text_start
-        (0xffff_ffff_8100_0205, nil, nil),                    // after __entry_text_end
-        (0xffff_ffff_8100_0215, "__pfx_do_one_initcall", nil),
-        (0xffff_ffff_8100_0220, "do_one_initcall", nil),
-        (0xffff_ffff_8100_0401, "arch_cpu_idle", nil),        // weak
-        (0xffff_ffff_8100_06ff, "schedule", nil),
-        (0xffff_ffff_8100_0700, nil, nil),                    // _etext
-        (0xffff_ffff_8100_0800, nil, nil),
-        (0xffff_ffff_8200_0050, nil, nil),                    // data
-        (0xffff_ffff_8200_0090, nil, nil),                    // __key (bss)
-        (0xffff_ffff_8300_0000, "early_init", nil),           // wins over _sinittext
-        (0xffff_ffff_8300_0100, nil, nil),                    // _einittext
-        (0xffff_ffff_c000_1010, "ext4_lookup", "ext4"),
-        (0xffff_ffff_c000_13ff, "ext4_iget", "ext4"),
-        (0xffff_ffff_c000_1400, nil, nil),                    // module data
-        (0xffff_ffff_c000_2000, "nft_do_chain", "nf_tables"),
-        (0xffff_ffff_c000_2310, "nft_lookup_eval", "nf_tables"),
-        (0xffff_ffff_c000_2300 + KernelSymbolTable.lastSymbolSpan, nil, nil),
-        (0xffff_ffff_8000_0000, nil, nil),                    // below the first symbol
-        (0x1000, nil, nil),                                   // absolute symbols do not count
-    ] as [(UInt64, String?, String?)])
+    @Test(
+        "lookups in text, modules, markers, data and past the end",
+        arguments: [
+            // (address, expected name, expected module)
+            (0xffff_ffff_8100_0000, "startup_64", nil),  // a function wins over _stext/_text
+            (0xffff_ffff_8100_0042, "startup_64", nil),
+            (0xffff_ffff_8100_0060, "secondary_startup_64", nil),
+            (0xffff_ffff_8100_00ff, "secondary_startup_64", nil),
+            (0xffff_ffff_8100_0100, "entry_SYSCALL_64", nil),  // wins over __entry_text_start
+            (0xffff_ffff_8100_0205, nil, nil),  // after __entry_text_end
+            (0xffff_ffff_8100_0215, "__pfx_do_one_initcall", nil),
+            (0xffff_ffff_8100_0220, "do_one_initcall", nil),
+            (0xffff_ffff_8100_0401, "arch_cpu_idle", nil),  // weak
+            (0xffff_ffff_8100_06ff, "schedule", nil),
+            (0xffff_ffff_8100_0700, nil, nil),  // _etext
+            (0xffff_ffff_8100_0800, nil, nil),
+            (0xffff_ffff_8200_0050, nil, nil),  // data
+            (0xffff_ffff_8200_0090, nil, nil),  // __key (bss)
+            (0xffff_ffff_8300_0000, "early_init", nil),  // wins over _sinittext
+            (0xffff_ffff_8300_0100, nil, nil),  // _einittext
+            (0xffff_ffff_c000_1010, "ext4_lookup", "ext4"),
+            (0xffff_ffff_c000_13ff, "ext4_iget", "ext4"),
+            (0xffff_ffff_c000_1400, nil, nil),  // module data
+            (0xffff_ffff_c000_2000, "nft_do_chain", "nf_tables"),
+            (0xffff_ffff_c000_2310, "nft_lookup_eval", "nf_tables"),
+            (0xffff_ffff_c000_2300 + KernelSymbolTable.lastSymbolSpan, nil, nil),
+            (0xffff_ffff_8000_0000, nil, nil),  // below the first symbol
+            (0x1000, nil, nil),  // absolute symbols do not count
+        ] as [(UInt64, String?, String?)])
     func lookup(address: UInt64, name: String?, module: String?) throws {
         let table = KernelSymbolTable(kallsyms: try Self.fixture("modules-and-text"))
         let symbol = table.lookup(address)
@@ -54,7 +57,9 @@ struct KernelSymbolTableTests {
         #expect(table.count == 12)
         #expect(!table.isEmpty)
         #expect(!table.isRestricted)
-        #expect(table.lookup(0xffff_ffff_8100_0500) == KernelSymbol(name: "schedule", module: nil, address: 0xffff_ffff_8100_0500))
+        #expect(
+            table.lookup(0xffff_ffff_8100_0500)
+                == KernelSymbol(name: "schedule", module: nil, address: 0xffff_ffff_8100_0500))
     }
 
     @Test("all-zero addresses (kptr_restrict) make the table restricted and empty")
@@ -72,17 +77,21 @@ struct KernelSymbolTableTests {
         let empty = KernelSymbolTable(kallsyms: "")
         #expect(empty.isEmpty)
         #expect(!empty.isRestricted)
-        let junk = KernelSymbolTable(kallsyms: "garbage\nffffffff81000000 T\n\nzzzz T foo\n12345678901234567 T too_long\n")
+        let junk = KernelSymbolTable(
+            kallsyms: "garbage\nffffffff81000000 T\n\nzzzz T foo\n12345678901234567 T too_long\n")
         #expect(junk.isEmpty)
         let windows = KernelSymbolTable(kallsyms: "ffffffff81000000 T first\r\nffffffff81000100 t second\t[mod]\r\n")
         #expect(windows.lookup(0xffff_ffff_8100_0001)?.name == "first")
-        #expect(windows.lookup(0xffff_ffff_8100_0101) == KernelSymbol(name: "second", module: "mod", address: 0xffff_ffff_8100_0100))
+        #expect(
+            windows.lookup(0xffff_ffff_8100_0101)
+                == KernelSymbol(name: "second", module: "mod", address: 0xffff_ffff_8100_0100))
     }
 
     /// Read to the end: /proc files report size 0, and `String(contentsOfFile:)` stops after one read.
     static let realKallsyms: String? = {
         guard let handle = FileHandle(forReadingAtPath: "/proc/kallsyms"),
-              let data = try? handle.readToEnd() else { return nil }
+            let data = try? handle.readToEnd()
+        else { return nil }
         try? handle.close()
         return String(decoding: data, as: UTF8.self)
     }()
@@ -92,8 +101,9 @@ struct KernelSymbolTableTests {
         return text.split(separator: "\n", maxSplits: 50).contains { !$0.hasPrefix("0000000000000000") }
     }
 
-    @Test("this machine's /proc/kallsyms: schedule is found at address + 1",
-          .enabled(if: realKallsymsUsable, "/proc/kallsyms unreadable or all zero (kernel.kptr_restrict, CAP_SYSLOG)"))
+    @Test(
+        "this machine's /proc/kallsyms: schedule is found at address + 1",
+        .enabled(if: realKallsymsUsable, "/proc/kallsyms unreadable or all zero (kernel.kptr_restrict, CAP_SYSLOG)"))
     func realKallsyms() throws {
         let text = try #require(Self.realKallsyms)
         let clock = ContinuousClock()

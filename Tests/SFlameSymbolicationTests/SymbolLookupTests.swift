@@ -2,11 +2,14 @@
 
 import Foundation
 import Testing
+
 @testable import SFlameSymbolication
 
 @Suite("Symbol lookup against nm and readelf")
 struct SymbolLookupTests {
-    static let exportedFunctions = ["sflame_fixture_exported_alpha", "sflame_fixture_exported_beta", "sflame_fixture_exported_gamma"]
+    static let exportedFunctions = [
+        "sflame_fixture_exported_alpha", "sflame_fixture_exported_beta", "sflame_fixture_exported_gamma",
+    ]
     static let staticFunctions = ["sflame_fixture_static_delta", "sflame_fixture_static_epsilon"]
 
     @Test("by file address and by file offset, PIE and non-PIE", arguments: ["pie", "non-PIE"])
@@ -39,7 +42,9 @@ struct SymbolLookupTests {
         }
     }
 
-    @Test("lines agree with eu-addr2line", .enabled(if: Tool.isInstalled("eu-addr2line"), "needs eu-addr2line (elfutils)"))
+    @Test(
+        "lines agree with eu-addr2line", .enabled(if: Tool.isInstalled("eu-addr2line"), "needs eu-addr2line (elfutils)")
+    )
     func linesMatchAddr2line() throws {
         let path = try FixturePrograms.symbols.get().pie
         let symbols = try ReferenceTools.symbols(of: path)
@@ -102,7 +107,9 @@ struct SymbolLookupTests {
         let symbolizer = Symbolizer()
         let end = try ReferenceTools.loadSegments(of: path).map { $0.offset + $0.fileSize }.max() ?? 0
         #expect(symbolizer.fileAddress(modulePath: path, fileOffset: end + 0x10_0000) == nil)
-        #expect(symbolizer.symbolize(modulePath: path, fileOffset: end + 0x10_0000) == SymbolizedLocation(frames: [], moduleFound: true))
+        #expect(
+            symbolizer.symbolize(modulePath: path, fileOffset: end + 0x10_0000)
+                == SymbolizedLocation(frames: [], moduleFound: true))
     }
 
     @Test("missing, non-ELF and non-regular paths")
@@ -115,7 +122,9 @@ struct SymbolLookupTests {
 
         for path in [missing, textFile, directory] {
             #expect(symbolizer.moduleInfo(path: path) == nil)
-            #expect(symbolizer.symbolize(modulePath: path, fileOffset: 0x1000) == SymbolizedLocation(frames: [], moduleFound: false))
+            #expect(
+                symbolizer.symbolize(modulePath: path, fileOffset: 0x1000)
+                    == SymbolizedLocation(frames: [], moduleFound: false))
             #expect(symbolizer.symbolize(modulePath: path, fileAddress: 0x1000).moduleFound == false)
             #expect(symbolizer.fileAddress(modulePath: path, fileOffset: 0) == nil)
         }
@@ -124,7 +133,9 @@ struct SymbolLookupTests {
         #expect(missingError?.description.contains("No such file or directory") == true)
         let textError = #expect(throws: SymbolizationError.self) { try symbolizer.moduleInfoOrError(path: textFile) }
         #expect(textError?.kind == .notELF)
-        let directoryError = #expect(throws: SymbolizationError.self) { try symbolizer.moduleInfoOrError(path: directory) }
+        let directoryError = #expect(throws: SymbolizationError.self) {
+            try symbolizer.moduleInfoOrError(path: directory)
+        }
         #expect(directoryError?.kind == .notRegularFile)
         #expect(symbolizer.moduleOpenCount == 3, "each failing path is tried once")
     }

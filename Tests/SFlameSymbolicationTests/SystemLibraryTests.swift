@@ -3,6 +3,7 @@
 import Foundation
 import SFlameProfile
 import Testing
+
 @testable import SFlameSymbolication
 
 /// The C library this test process runs, symbolized like any other module: with libc6-dbg
@@ -17,7 +18,8 @@ struct SystemLibraryTests {
         try? handle.close()
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             guard let path = line.split(separator: " ", omittingEmptySubsequences: true).last,
-                  path.hasPrefix("/"), path.contains("/libc.so") || path.contains("/libc-") else { continue }
+                path.hasPrefix("/"), path.contains("/libc.so") || path.contains("/libc-")
+            else { continue }
             return String(path)
         }
         return nil
@@ -30,8 +32,9 @@ struct SystemLibraryTests {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }()
 
-    @Test("debug file found under /usr/lib/debug/.build-id without extra roots",
-          .enabled(if: libcDebugFile != nil, "needs libc's debug file in /usr/lib/debug (apt install libc6-dbg)"))
+    @Test(
+        "debug file found under /usr/lib/debug/.build-id without extra roots",
+        .enabled(if: libcDebugFile != nil, "needs libc's debug file in /usr/lib/debug (apt install libc6-dbg)"))
     func standardDebugPath() throws {
         let libc = try #require(Self.libcPath)
         let debugFile = try #require(Self.libcDebugFile)
@@ -53,8 +56,9 @@ struct SystemLibraryTests {
             let frames = symbolizer.symbolize(modulePath: libc, fileAddress: symbol.address + 4).frames
             let outermost = try #require(frames.last, "nothing at 0x\(String(symbol.address, radix: 16))")
             // An alias at the same address is as good a name.
-            #expect(namesByAddress[symbol.address]?.contains(outermost.systemName) == true,
-                    "at 0x\(String(symbol.address, radix: 16)): \(outermost.systemName), nm: \(symbol.name)")
+            #expect(
+                namesByAddress[symbol.address]?.contains(outermost.systemName) == true,
+                "at 0x\(String(symbol.address, radix: 16)): \(outermost.systemName), nm: \(symbol.name)")
             #expect(!outermost.isInlined)
             #expect(frames.first?.line != nil)
         }
@@ -63,7 +67,8 @@ struct SystemLibraryTests {
     @Test("timing: 100k distinct addresses of libc", .enabled(if: libcPath != nil, "libc not found in /proc/self/maps"))
     func timing() throws {
         let libc = try #require(Self.libcPath)
-        let symbols = try ReferenceTools.symbols(of: Self.libcDebugFile ?? libc, dynamic: Self.libcDebugFile == nil).values
+        let symbols = try ReferenceTools.symbols(of: Self.libcDebugFile ?? libc, dynamic: Self.libcDebugFile == nil)
+            .values
             .filter { "tTiW".contains($0.type) && ($0.size ?? 0) > 0 }
             .sorted { $0.address < $1.address }
         try #require(!symbols.isEmpty)
@@ -91,7 +96,8 @@ struct SystemLibraryTests {
         }
         #expect(named == addresses.count)
         #expect(symbolizer.moduleOpenCount == 1)
-        print("symbolize: \(addresses.count) distinct libc addresses (\(withLines) with lines, \(inlined) with inline "
-            + "frames): \(first) first time, \(again) cached")
+        print(
+            "symbolize: \(addresses.count) distinct libc addresses (\(withLines) with lines, \(inlined) with inline "
+                + "frames): \(first) first time, \(again) cached")
     }
 }

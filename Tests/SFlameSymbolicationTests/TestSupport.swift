@@ -33,7 +33,8 @@ enum Tool {
         process.arguments = arguments
         let output = Pipe()
         // Standard error goes to a file: two pipes read one after the other can deadlock.
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("sflame-tool-\(UUID().uuidString).err")
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sflame-tool-\(UUID().uuidString).err")
         guard FileManager.default.createFile(atPath: errorFile.path, contents: nil) else {
             throw ToolError(description: "cannot create \(errorFile.path)")
         }
@@ -53,8 +54,9 @@ enum Tool {
         try errorHandle.close()
         guard process.terminationStatus == 0 else {
             let message = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-            throw ToolError(description: "\(name) \(arguments.joined(separator: " ")) exited with "
-                + "\(process.terminationStatus): \(message)")
+            throw ToolError(
+                description: "\(name) \(arguments.joined(separator: " ")) exited with "
+                    + "\(process.terminationStatus): \(message)")
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -91,9 +93,10 @@ enum ReferenceTools {
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.first == "LOAD", fields.count >= 5,
-                  let offset = UInt64(fields[1].dropFirst(2), radix: 16),
-                  let address = UInt64(fields[2].dropFirst(2), radix: 16),
-                  let fileSize = UInt64(fields[4].dropFirst(2), radix: 16) else { continue }
+                let offset = UInt64(fields[1].dropFirst(2), radix: 16),
+                let address = UInt64(fields[2].dropFirst(2), radix: 16),
+                let fileSize = UInt64(fields[4].dropFirst(2), radix: 16)
+            else { continue }
             segments.append((offset, address, fileSize))
         }
         return segments
