@@ -89,7 +89,11 @@ let package = Package(
         .testTarget(name: "SFlameProfileTests", dependencies: ["SFlameProfile"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats"]),
         .testTarget(name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameProfile"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SFlameSymbolicationTests", dependencies: ["SFlameSymbolication", "SFlameProfile"]),
+        .testTarget(
+            name: "SFlameSymbolicationTests",
+            dependencies: ["SFlameSymbolication", "SFlameProfile"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "SFlameSamplingTests", dependencies: ["SFlameSampling", "SFlameKernelFormats", "SFlameTestSupport"]),
         .testTarget(
