@@ -3,6 +3,7 @@
 #include "CShims.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -49,7 +50,14 @@ int sflame_install_stop_handlers(int wake_fd) {
     if (sigaction(SIGINT, &action, NULL) != 0) return -1;
     if (sigaction(SIGTERM, &action, NULL) != 0) return -1;
     if (sigaction(SIGHUP, &action, NULL) != 0) return -1;
-    return 0;
+    // A parent may have started us with these signals blocked (posix_spawn inherits the
+    // spawning thread's mask); a blocked SIGTERM would never end the recording.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
 int sflame_stop_signal(void) { return stop_signal; }

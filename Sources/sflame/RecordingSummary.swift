@@ -10,8 +10,9 @@ enum RecordingSummary {
         var lines: [String] = []
         let s = r.stats
         let processes = r.targets.count == 1 ? "1 process" : "\(r.targets.count) processes"
+        let threads = s.threads == 1 ? "1 thread" : "\(s.threads) threads"
         lines.append(
-            "recorded \(Grouped(s.samples)) samples from \(processes) (\(s.threads) threads) in "
+            "recorded \(Grouped(s.samples)) samples from \(processes) (\(threads)) in "
                 + "\(formatSeconds(r.durationSeconds)), \(Grouped(Int(s.lost))) lost.")
         switch r.end {
         case .targetExited:
