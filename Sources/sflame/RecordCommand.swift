@@ -14,9 +14,9 @@ struct RecordCommand: ParsableCommand {
         commandName: "record",
         abstract: "Record a CPU profile of running processes or of a command.",
         discussion: """
-            Attaches to every thread of the target (and threads it starts while recording) with
-            perf_event_open, samples call stacks at the given frequency, and writes a flame graph
-            and/or folded stacks. The target is never stopped or signalled. Ctrl-C or SIGTERM end
+            Attaches to every thread of the target (and threads it starts while recording) with \
+            perf_event_open, samples call stacks at the given frequency, and writes a flame graph \
+            and/or folded stacks. The target is never stopped or signalled. Ctrl-C or SIGTERM end \
             the recording and still write the output; so does the target exiting.
 
             Examples:
