@@ -27,6 +27,9 @@ public struct PerfDataFile: Hashable, Sendable {
     public var excludesUserCallchain: Bool
     /// `sample_freq` when `freq` is set, else nil.
     public var frequencyHz: UInt64?
+    /// `perf_event_attr.type` and `config` of the first event (1/0 is cpu-clock).
+    public var eventType: UInt32
+    public var eventConfig: UInt64
     /// The byte range of the data section in the file.
     public var dataRange: Range<Int>
 
@@ -67,7 +70,7 @@ public struct PerfDataFile: Hashable, Sendable {
         for index in 0..<Int(attrsSize / attrSize) {
             let offset = Int(attrsOffset) + index * Int(attrSize)
             let attr = try Self.attribute(file, at: offset, size: Int(attrSize))
-            if let first = result, first.layout != attr.layout {
+            if let first = result, first.layout != attr.layout || first.userStackBytes != attr.userStackBytes {
                 throw fail(
                     "event \(index + 1) samples different fields than event 1; replay one event at a time (perf record -e)",
                     at: offset)
@@ -101,6 +104,7 @@ public struct PerfDataFile: Hashable, Sendable {
             userStackBytes: hasStack && sampleType.contains(.stackUser) ? u32(88) : 0,
             excludesUserCallchain: flags & excludeCallchainUserBit != 0,
             frequencyHz: flags & freqBit != 0 ? u64(16) : nil,
+            eventType: u32(0), eventConfig: u64(8),
             dataRange: 0..<0)
     }
 

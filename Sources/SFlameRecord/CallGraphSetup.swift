@@ -46,9 +46,14 @@ struct CallGraphSetup {
                             + "-g fp forces frame pointers.")
                 }
             }
+            if paths.isEmpty {
+                return Decision(
+                    usesDwarf: true, stackBytes: bytes,
+                    notice: "call graph: DWARF (\(unwinder.rawValue)), \(bytes)-byte stack copies: the target's modules "
+                        + "could not be inspected for frame pointers; -g fp forces frame pointers.")
+            }
             return Decision(
-                usesDwarf: false, stackBytes: 0,
-                notice: paths.isEmpty ? nil : "call graph: frame pointers (every module of the target has them).")
+                usesDwarf: false, stackBytes: 0, notice: "call graph: frame pointers (every module of the target has them).")
         }
     }
 

@@ -108,13 +108,20 @@ final class LibdwBackend: UnwindBackend {
             let backend = Unmanaged<LibdwBackend>.fromOpaque(argument).takeUnretainedValue()
             var pc: Dwarf_Addr = 0
             var isActivation = false
+            // Only reads made while unwinding from the outermost frame decide why the stack
+            // ended. Asking for isActivation already unwinds to the caller (to see whether it
+            // is a signal frame), so forget earlier failures first.
+            backend.memory.lastFailedRead = nil
             guard dwfl_frame_pc(frame, &pc, &isActivation) else { return Int32(DWARF_CB_ABORT) }
             backend.frames.append(UnwoundFrame(programCounter: pc, isReturnAddress: !isActivation))
             return backend.frames.count >= backend.maxFrames ? 2 : Int32(DWARF_CB_OK)
         }, Unmanaged.passUnretained(self).toOpaque())
         let stop: UnwindStop
         switch result {
-        case 0: stop = .reachedBase
+        case 0:
+            // libdw also ends a stack without error when the return address could not be read
+            // (frame_unwind.c marks the caller's PC undefined): a failed read means a cut stack.
+            stop = memory.stopForFailedRead() ?? .reachedBase
         case 2: stop = .frameLimit
         default: stop = classifyFailure(dwfl)
         }

@@ -88,6 +88,7 @@ final class LibunwindBackend: UnwindBackend {
         while frames.count < maxFrames {
             let calleeIsSignalFrame = sflame_unw_is_signal_frame(&cursor) > 0
             lastLookupFound = false
+            memory.lastFailedRead = nil
             let stepped = sflame_unw_step(&cursor)
             var pc: unw_word_t = 0
             if stepped > 0 { _ = sflame_unw_get_reg(&cursor, sflame_unw_reg_ip, &pc) }

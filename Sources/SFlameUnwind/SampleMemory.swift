@@ -69,7 +69,7 @@ final class SampleMemory {
     /// within reach of the stack pointer means the copy was too small.
     func stopForFailedRead() -> UnwindStop? {
         guard let address = lastFailedRead else { return nil }
-        if address >= stackEnd && address &- stackStart < Self.stackReach && live == nil {
+        if address >= stackStart && address &+ 8 > stackEnd && address &- stackStart < Self.stackReach && live == nil {
             return .stackCopyExhausted(address: address)
         }
         return .memoryUnreadable(address: address)
