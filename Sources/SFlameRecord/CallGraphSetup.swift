@@ -37,7 +37,7 @@ struct CallGraphSetup {
         case .auto(let bytes):
             let paths = modulePaths(target: target, commandPath: commandPath)
             for path in paths {
-                let share = symbolizer.moduleInfo(path: path)?.framePointerShare
+                let share = symbolizer.framePointerShare(path: path)
                 guard let share, share >= framePointerThreshold else {
                     let why = share == nil ? "may lack frame pointers (it could not be checked)" : "has no frame pointers"
                     return Decision(

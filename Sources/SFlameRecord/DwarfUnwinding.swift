@@ -117,16 +117,14 @@ extension RecordingState {
         return (frames, UserStackStop(stack.stop))
     }
 
-    /// The process's executable mappings with the files sflame opens for them (and the vDSO).
+    /// The process's executable mappings with the files sflame opens for them (the vDSO's path is
+    /// `[vdso]`, which the unwinders take from sflame's own copy).
     func executableMappings(of pid: Int32) -> [ExecutableMapping] {
         guard let space = addressSpaces[pid] else { return [] }
         return space.ranges.compactMap { range in
             if let module = range.module {
                 return ExecutableMapping(
                     start: range.start, end: range.end, fileOffset: range.fileOffset, path: modules[Int(module)].openPath)
-            }
-            if range.name == ExecutableMapping.vdsoPath {
-                return ExecutableMapping(start: range.start, end: range.end, fileOffset: 0, path: range.name)
             }
             return nil
         }

@@ -77,6 +77,8 @@ public enum PerfDataReplay {
         }
         let unwound = MonotonicClock.seconds()
 
+        let vdso = VDSOFile.substitute(in: &state)
+        defer { withExtendedLifetime(vdso) {} }
         let symbolizer = Symbolizer(options: SymbolizerOptions(debugInfoPaths: options.debugInfoPaths))
         let assembler = ProfileAssembler(
             state: state, event: event(type: data.eventType, config: data.eventConfig),

@@ -136,6 +136,8 @@ public final class Recorder {
         let duration = MonotonicClock.seconds() - start
         progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))
 
+        let vdso = VDSOFile.substitute(in: &state)
+        defer { withExtendedLifetime(vdso) {} }
         let assembler = ProfileAssembler(
             state: state, event: session.configuration.event, frequencyHz: options.frequencyHz,
             debugInfoPaths: options.debugInfoPaths, symbolizer: symbolizer)

@@ -94,7 +94,8 @@ struct RecordingState {
     }
 
     private mutating func range(for m: ProcMapping) -> AddressSpace.Range {
-        let module: Int32? = m.isFileBacked ? module(path: m.path, inode: m.inode) : nil
+        let module: Int32? =
+            m.isFileBacked ? module(path: m.path, inode: m.inode) : m.path == "[vdso]" ? module(path: m.path, inode: 0) : nil
         return AddressSpace.Range(
             start: m.start, end: m.end, fileOffset: m.fileOffset, module: module, name: m.path.isEmpty ? "//anon" : m.path,
             isExecutable: m.isExecutable)
@@ -107,7 +108,10 @@ struct RecordingState {
         case .mmap(let m):
             guard m.isExecutable, !m.isData else { return }
             let isFile = m.filename.hasPrefix("/") && !m.filename.hasPrefix("/memfd:")
-            let module: Int32? = isFile ? module(path: m.filename, inode: m.inode) : nil
+            let module: Int32? =
+                isFile
+                ? module(path: m.filename, inode: m.inode)
+                : m.filename == "[vdso]" ? module(path: m.filename, inode: 0) : nil
             addressSpaces[m.pid, default: AddressSpace()].insert(
                 AddressSpace.Range(
                     start: m.start, end: m.start &+ m.length, fileOffset: m.fileOffset, module: module,

@@ -98,14 +98,6 @@ enum Perf {
     static let path = "/usr/bin/perf"
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path) }
 
-    /// `perf record --call-graph=dwarf` on a running process for `seconds`, started in the background.
-    static func startRecording(pid: Int32, frequency: Int, seconds: Int, output: String) throws -> UnblockedProcess {
-        try UnblockedProcess([
-            path, "record", "-q", "--call-graph=dwarf", "-F", "\(frequency)", "-p", "\(pid)", "-o", output, "--", "sleep",
-            "\(seconds)",
-        ])
-    }
-
     /// `perf script` of a recording: user stacks, normalized.
     static func scriptStacks(_ file: String) throws -> [StackComparison.Stack: Int] {
         let result = ProcessRunner.run(path, ["script", "-i", file, "-F", "comm,tid,ip,sym,dso"])
