@@ -87,8 +87,12 @@ public struct PerfDataFile: Hashable, Sendable {
     private static func attribute(_ file: UnsafeRawBufferPointer, at offset: Int, size: Int) throws(KernelFormatsError)
         -> PerfDataFile
     {
-        func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset + o, as: UInt32.self)) }
-        func u64(_ o: Int) -> UInt64 { UInt64(littleEndian: file.loadUnaligned(fromByteOffset: offset + o, as: UInt64.self)) }
+        func u32(_ o: Int) -> UInt32 {
+            UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset + o, as: UInt32.self))
+        }
+        func u64(_ o: Int) -> UInt64 {
+            UInt64(littleEndian: file.loadUnaligned(fromByteOffset: offset + o, as: UInt64.self))
+        }
         let attrSize = Int(u32(4))
         let sampleType = PerfSampleType(rawValue: u64(24))
         let flags = u64(40)
@@ -127,7 +131,8 @@ public struct PerfDataFile: Hashable, Sendable {
             if type == Self.compressedRecordType {
                 throw KernelFormatsError(
                     .truncatedRecord,
-                    "perf.data offset \(offset): compressed records (perf record -z) are not supported; record without -z")
+                    "perf.data offset \(offset): compressed records (perf record -z) are not supported; record without -z"
+                )
             }
             body(offset, UnsafeRawBufferPointer(rebasing: file[offset..<offset + size]))
             offset += size

@@ -39,7 +39,8 @@ struct CallGraphSetup {
             for path in paths {
                 let share = symbolizer.framePointerShare(path: path)
                 guard let share, share >= framePointerThreshold else {
-                    let why = share == nil ? "may lack frame pointers (it could not be checked)" : "has no frame pointers"
+                    let why =
+                        share == nil ? "may lack frame pointers (it could not be checked)" : "has no frame pointers"
                     return Decision(
                         usesDwarf: true, stackBytes: bytes,
                         notice: "call graph: DWARF (\(unwinder.rawValue)), \(bytes)-byte stack copies: \(path) \(why); "
@@ -49,11 +50,13 @@ struct CallGraphSetup {
             if paths.isEmpty {
                 return Decision(
                     usesDwarf: true, stackBytes: bytes,
-                    notice: "call graph: DWARF (\(unwinder.rawValue)), \(bytes)-byte stack copies: the target's modules "
+                    notice:
+                        "call graph: DWARF (\(unwinder.rawValue)), \(bytes)-byte stack copies: the target's modules "
                         + "could not be inspected for frame pointers; -g fp forces frame pointers.")
             }
             return Decision(
-                usesDwarf: false, stackBytes: 0, notice: "call graph: frame pointers (every module of the target has them).")
+                usesDwarf: false, stackBytes: 0,
+                notice: "call graph: frame pointers (every module of the target has them).")
         }
     }
 

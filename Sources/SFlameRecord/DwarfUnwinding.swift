@@ -89,7 +89,8 @@ extension RecordingState {
     /// why unwinding stopped; no frames (and nil) for samples without a user context.
     mutating func dwarfUserFrames(_ s: PerfSample, with dwarf: DwarfUnwinding) -> ([FrameRef], UserStackStop?) {
         guard s.userRegisterABI != 0 else { return ([], nil) }
-        guard s.userRegisterABI == 2, let registers = UserRegisters(perfValues: s.userRegisters, mask: dwarf.registerMask)
+        guard s.userRegisterABI == 2,
+            let registers = UserRegisters(perfValues: s.userRegisters, mask: dwarf.registerMask)
         else {
             // A 32-bit task: its registers do not follow the x86-64 layout.
             dwarf.failureMessages["32-bit processes cannot be unwound", default: 0] += 1
@@ -124,7 +125,8 @@ extension RecordingState {
         return space.ranges.compactMap { range in
             if let module = range.module {
                 return ExecutableMapping(
-                    start: range.start, end: range.end, fileOffset: range.fileOffset, path: modules[Int(module)].openPath)
+                    start: range.start, end: range.end, fileOffset: range.fileOffset,
+                    path: modules[Int(module)].openPath)
             }
             return nil
         }

@@ -46,7 +46,9 @@ public enum PerfDataReplay {
     ///
     /// Throws: `RecordError(.samplingFailed)` naming the offset when the file is not a perf.data
     /// file sflame can read.
-    public static func replay(_ file: UnsafeRawBufferPointer, options: Options = Options()) throws(RecordError) -> Result {
+    public static func replay(_ file: UnsafeRawBufferPointer, options: Options = Options()) throws(RecordError)
+        -> Result
+    {
         let data: PerfDataFile
         do { data = try PerfDataFile.parse(file) } catch { throw RecordError(.samplingFailed, error.description) }
         let offsets = try timeOrderedRecords(data, file)

@@ -5,7 +5,8 @@ import SFlameSymbolication
 extension ProfileAssembler {
     /// The module a truncated DWARF stack stopped in, and why.
     func dwarfBlame(key: StackKey, outermostModule: Int32?, symbolizer: Symbolizer) -> (String, String) {
-        let moduleName = outermostModule.map { state.modules[Int($0)].path } ?? outermostAnonymousName(key) ?? "[unknown]"
+        let moduleName =
+            outermostModule.map { state.modules[Int($0)].path } ?? outermostAnonymousName(key) ?? "[unknown]"
         switch key.userStop {
         case .stackCopyExhausted?:
             return (moduleName, stackCopyAdvice(module: outermostModule))

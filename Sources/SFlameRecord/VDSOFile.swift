@@ -2,7 +2,7 @@
 import SFlameUnwind
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A temporary file holding the vDSO image, so the symbolizer (which reads files) can name

@@ -3,7 +3,7 @@
 internal import CElfutils
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `Dwfl_Callbacks` every libdw unwinder of a session points at, and the debug-file search

@@ -19,7 +19,9 @@ struct EHFrameTable: Hashable {
     init?(image: ModuleImage) {
         guard let header = image.ehFrameHeader, header.size >= 4 else { return nil }
         var bytes = [UInt8](repeating: 0, count: 24)
-        let ok = bytes.withUnsafeMutableBytes { image.read(fileAddress: header.fileAddress, into: $0.baseAddress!, count: 24) }
+        let ok = bytes.withUnsafeMutableBytes {
+            image.read(fileAddress: header.fileAddress, into: $0.baseAddress!, count: 24)
+        }
         guard ok, bytes[0] == 1, bytes[3] == 0x3b,
             let pointerSize = Self.fixedSize(encoding: bytes[1]), let countSize = Self.fixedSize(encoding: bytes[2])
         else { return nil }

@@ -3,7 +3,7 @@
 internal import CElfutils
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// CFI unwinding with elfutils libdw: one `Dwfl` per process, with every module reported at its
@@ -103,19 +103,21 @@ final class LibdwBackend: UnwindBackend {
         self.threadID = threadID
         self.maxFrames = maxFrames
         frames.removeAll(keepingCapacity: true)
-        let result = dwfl_getthread_frames(dwfl, threadID, { frame, argument in
-            guard let frame, let argument else { return Int32(DWARF_CB_ABORT) }
-            let backend = Unmanaged<LibdwBackend>.fromOpaque(argument).takeUnretainedValue()
-            var pc: Dwarf_Addr = 0
-            var isActivation = false
-            // Only reads made while unwinding from the outermost frame decide why the stack
-            // ended. Asking for isActivation already unwinds to the caller (to see whether it
-            // is a signal frame), so forget earlier failures first.
-            backend.memory.lastFailedRead = nil
-            guard dwfl_frame_pc(frame, &pc, &isActivation) else { return Int32(DWARF_CB_ABORT) }
-            backend.frames.append(UnwoundFrame(programCounter: pc, isReturnAddress: !isActivation))
-            return backend.frames.count >= backend.maxFrames ? 2 : Int32(DWARF_CB_OK)
-        }, Unmanaged.passUnretained(self).toOpaque())
+        let result = dwfl_getthread_frames(
+            dwfl, threadID,
+            { frame, argument in
+                guard let frame, let argument else { return Int32(DWARF_CB_ABORT) }
+                let backend = Unmanaged<LibdwBackend>.fromOpaque(argument).takeUnretainedValue()
+                var pc: Dwarf_Addr = 0
+                var isActivation = false
+                // Only reads made while unwinding from the outermost frame decide why the stack
+                // ended. Asking for isActivation already unwinds to the caller (to see whether it
+                // is a signal frame), so forget earlier failures first.
+                backend.memory.lastFailedRead = nil
+                guard dwfl_frame_pc(frame, &pc, &isActivation) else { return Int32(DWARF_CB_ABORT) }
+                backend.frames.append(UnwoundFrame(programCounter: pc, isReturnAddress: !isActivation))
+                return backend.frames.count >= backend.maxFrames ? 2 : Int32(DWARF_CB_OK)
+            }, Unmanaged.passUnretained(self).toOpaque())
         let stop: UnwindStop
         switch result {
         case 0:
@@ -143,7 +145,8 @@ final class LibdwBackend: UnwindBackend {
     private func classifyFailure(_ dwfl: OpaquePointer) -> UnwindStop {
         let message = Self.lastError()
         if let stop = memory.stopForFailedRead() { return stop }
-        let last = frames.last ?? UnwoundFrame(programCounter: memory.registers.instructionPointer, isReturnAddress: false)
+        let last =
+            frames.last ?? UnwoundFrame(programCounter: memory.registers.instructionPointer, isReturnAddress: false)
         if !Self.hasCFI(dwfl, at: last.lookupAddress) { return .noUnwindInfo(programCounter: last.programCounter) }
         return .failed(message)
     }

@@ -131,7 +131,9 @@ final class LibunwindBackend: UnwindBackend {
     }
 
     /// The `find_proc_info` accessor: the module's `.eh_frame_hdr` table, searched by libunwind.
-    private func findProcInfo(ip: unw_word_t, info: UnsafeMutablePointer<unw_proc_info_t>, needUnwindInfo: Int32) -> Int32 {
+    private func findProcInfo(ip: unw_word_t, info: UnsafeMutablePointer<unw_proc_info_t>, needUnwindInfo: Int32)
+        -> Int32
+    {
         guard let addressSpace, let module = memory.modules.module(containing: ip), let table = module.ehFrameTable
         else { return -Int32(UNW_ENOINFO.rawValue) }
         var dynamic = unw_dyn_info_t()

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An ELF module file mapped read-only into sflame: the bytes the unwinders read for addresses
@@ -96,7 +96,9 @@ public final class ModuleImage {
     func read(fileAddress: UInt64, into destination: UnsafeMutableRawPointer, count: Int) -> Bool {
         for s in segments where fileAddress >= s.fileAddress && fileAddress - s.fileAddress < s.fileSize {
             let offset = s.fileOffset + (fileAddress - s.fileAddress)
-            let available = min(UInt64(count), s.fileSize - (fileAddress - s.fileAddress), UInt64(bytes.count) - min(offset, UInt64(bytes.count)))
+            let available = min(
+                UInt64(count), s.fileSize - (fileAddress - s.fileAddress),
+                UInt64(bytes.count) - min(offset, UInt64(bytes.count)))
             guard available > 0 else { return false }
             destination.initializeMemory(as: UInt8.self, repeating: 0, count: count)
             destination.copyMemory(from: bytes.baseAddress! + Int(offset), byteCount: Int(available))

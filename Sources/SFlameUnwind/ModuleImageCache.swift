@@ -11,7 +11,8 @@ final class ModuleImageCache {
         if let cached = images[path] { return cached }
         let result: Result<ModuleImage, UnwindError>
         if path == ExecutableMapping.vdsoPath {
-            result = Self.vdsoImage().map { .success($0) }
+            result =
+                Self.vdsoImage().map { .success($0) }
                 ?? .failure(UnwindError(.cannotOpen, path: path, message: "this process has no vDSO"))
         } else {
             do throws(UnwindError) { result = .success(try ModuleImage(path: path)) } catch { result = .failure(error) }

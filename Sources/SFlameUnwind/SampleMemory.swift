@@ -58,7 +58,9 @@ final class SampleMemory {
         {
             return UInt64(littleEndian: word)
         }
-        if let live, withUnsafeMutableBytes(of: &word, { live.read(runtimeAddress: address, into: $0.baseAddress!, count: 8) }) {
+        if let live,
+            withUnsafeMutableBytes(of: &word, { live.read(runtimeAddress: address, into: $0.baseAddress!, count: 8) })
+        {
             return UInt64(littleEndian: word)
         }
         lastFailedRead = address

@@ -3,7 +3,7 @@ import ArgumentParser
 import SFlameRecord
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `-g, --call-graph fp|dwarf[,BYTES]|auto[,BYTES]`, parsed by ``CallGraph/init(parsing:)``. A bad

@@ -55,7 +55,7 @@ struct RecordCommand: ParsableCommand {
     @Flag(name: .long, help: "Sample user space only (needed without privileges at kernel.perf_event_paranoid ≥ 2).")
     var noKernel = false
 
-    @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info (repeatable).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info, by build-id (DIR/.build-id/xx/….debug) and .gnu_debuglink name, before /usr/lib/debug (repeatable). With DEBUGINFOD_URLS set, missing debug files are also downloaded.", valueName: "DIR"))
     var debuginfoPath: [String] = []
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file; the extension picks the format: .svg (flame graph), .folded or .txt (folded stacks). Repeatable. Default: sflame.svg.", valueName: "FILE"))

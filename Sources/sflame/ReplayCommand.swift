@@ -36,13 +36,17 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .long, help: "The CFI unwinder for stack copies: libdw (elfutils) or libunwind.")
     var unwinder: DwarfUnwinder = .libdw
 
-    @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info (repeatable).", valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("An extra directory to search for separate debug info (repeatable).", valueName: "DIR"))
     var debuginfoPath: [String] = []
 
     @Flag(name: .long, help: "Put each thread (name-tid) under its process in the folded stacks and the flame graph.")
     var perThread = false
 
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file: .svg or .folded/.txt (repeatable). Default: sflame.svg.", valueName: "FILE"))
+    @Option(
+        name: [.short, .customLong("output")],
+        help: ArgumentHelp("Output file: .svg or .folded/.txt (repeatable). Default: sflame.svg.", valueName: "FILE"))
     var outputs: [String] = []
 
     func validate() throws {
@@ -97,7 +101,8 @@ struct ReplayCommand: ParsableCommand {
                 graph.title = "CPU flame graph"
                 graph.subtitle = "\(input) (replayed)"
                 graph.countName = "samples"
-                try OutputFile.write(try FlameGraph.render(result.profile.folded(options: fold), options: graph).svg, to: path)
+                try OutputFile.write(
+                    try FlameGraph.render(result.profile.folded(options: fold), options: graph).svg, to: path)
             }
         }
         Diagnostics.notice("wrote \(resolvedOutputs.joined(separator: ", "))")

@@ -32,7 +32,9 @@ import Testing
                 [Perf.path, "record", "-q", "-F", "\(frequency)", "-p", "\(pid)", "-o", perf.output] + perf.extra)
         }
         defer { if let perfProcess { kill(perfProcess.pid, SIGKILL) } }
-        try waitUntil("sflame opened its perf events", timeout: 60) { perfEventDescriptors(of: recorder.processIdentifier) > 0 }
+        try waitUntil("sflame opened its perf events", timeout: 60) {
+            perfEventDescriptors(of: recorder.processIdentifier) > 0
+        }
         if let perfProcess {
             try waitUntil("perf opened its perf events", timeout: 60) { perfEventDescriptors(of: perfProcess.pid) > 0 }
         }
@@ -44,7 +46,8 @@ import Testing
         if let perfProcess {
             kill(perfProcess.pid, SIGINT)
             // perf record re-raises SIGINT after writing its file: 130 is its normal end here.
-            #expect([0, 130].contains(perfProcess.waitUntilExit()), "perf record failed", sourceLocation: sourceLocation)
+            #expect(
+                [0, 130].contains(perfProcess.waitUntilExit()), "perf record failed", sourceLocation: sourceLocation)
         }
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         recorder.waitUntilExit()
@@ -55,17 +58,22 @@ import Testing
     /// Share of the weight in stacks whose root end is the `[truncated]` marker (after the process root).
     func truncatedShare(_ folded: FoldedStacks) -> Double {
         guard folded.total > 0 else { return 0 }
-        let weight = folded.stacks.filter { $0.frames.count > 1 && $0.frames[1] == "[truncated]" }.reduce(0) { $0 + $1.weight }
+        let weight = folded.stacks.filter { $0.frames.count > 1 && $0.frames[1] == "[truncated]" }.reduce(0) {
+            $0 + $1.weight
+        }
         return Double(weight) / Double(folded.total)
     }
 
     func expectTwoHotEdges(_ folded: FoldedStacks, sourceLocation: SourceLocation = #_sourceLocation) {
-        let a = folded.share(containing: ["_start", "__libc_start_main@@GLIBC_2.34", "__libc_start_call_main", "main", "run_loop", "path_a", "hot_a"])
+        let a = folded.share(containing: [
+            "_start", "__libc_start_main@@GLIBC_2.34", "__libc_start_call_main", "main", "run_loop", "path_a", "hot_a",
+        ])
         let b = folded.share(containing: ["main", "run_loop", "path_b", "hot_b"])
         #expect(folded.total > 100, "too few samples: \(folded.total)", sourceLocation: sourceLocation)
         #expect(abs(a - 0.75) <= 0.10, "main;run_loop;path_a;hot_a from _start: \(a)", sourceLocation: sourceLocation)
         #expect(abs(b - 0.25) <= 0.10, "main;run_loop;path_b;hot_b: \(b)", sourceLocation: sourceLocation)
-        #expect(truncatedShare(folded) < 0.03, "truncated share \(truncatedShare(folded))", sourceLocation: sourceLocation)
+        #expect(
+            truncatedShare(folded) < 0.03, "truncated share \(truncatedShare(folded))", sourceLocation: sourceLocation)
     }
 
     // MARK: two-hot without frame pointers
@@ -113,8 +121,10 @@ import Testing
         #expect(perfStacks.values.reduce(0, +) > 300, "perf recorded too few samples")
         let oursInPerf = StackComparison.share(of: ours, foundIn: perfStacks)
         let perfInOurs = StackComparison.share(of: perfStacks, foundIn: ours)
-        #expect(oursInPerf >= 0.95, "sflame stacks missing from perf:\n\(StackComparison.missing(ours, from: perfStacks))")
-        #expect(perfInOurs >= 0.95, "perf stacks missing from sflame:\n\(StackComparison.missing(perfStacks, from: ours))")
+        #expect(
+            oursInPerf >= 0.95, "sflame stacks missing from perf:\n\(StackComparison.missing(ours, from: perfStacks))")
+        #expect(
+            perfInOurs >= 0.95, "perf stacks missing from sflame:\n\(StackComparison.missing(perfStacks, from: ours))")
     }
 
     /// The same bytes unwound by perf script and by sflame replay (both unwinders): one for one.
@@ -123,7 +133,8 @@ import Testing
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("two-hot-nofp"), arguments: ["60"])
         let perf = try UnblockedProcess([
-            Perf.path, "record", "-q", "--call-graph=dwarf", "-F", "499", "-p", "\(target.pid)", "-o", dir.file("perf.data"),
+            Perf.path, "record", "-q", "--call-graph=dwarf", "-F", "499", "-p", "\(target.pid)", "-o",
+            dir.file("perf.data"),
         ])
         defer { kill(perf.pid, SIGKILL) }
         try waitUntil("perf opened its perf events", timeout: 60) { perfEventDescriptors(of: perf.pid) > 0 }
@@ -140,7 +151,10 @@ import Testing
             #expect(r.standardError.contains("samples/s"))
             replayed[unwinder] = StackComparison.foldedStacks(try FoldedStacks(file: out))
             let agreement = StackComparison.multisetAgreement(perfStacks, replayed[unwinder]!)
-            #expect(agreement >= 0.95, "\(unwinder) vs perf script: \(agreement)\n\(StackComparison.missing(perfStacks, from: replayed[unwinder]!))")
+            #expect(
+                agreement >= 0.95,
+                "\(unwinder) vs perf script: \(agreement)\n\(StackComparison.missing(perfStacks, from: replayed[unwinder]!))"
+            )
         }
         let between = StackComparison.multisetAgreement(replayed["libdw"]!, replayed["libunwind"]!)
         #expect(between >= 0.98, "libdw vs libunwind on the same samples: \(between)")
@@ -149,7 +163,8 @@ import Testing
     /// Item 8 of the issue: four busy threads at 999 Hz, unwound during the recording, lose nothing.
     @Test(arguments: unwinders) func fourBusyThreadsAt999HzLoseNoSamples(unwinder: String) throws {
         let target = try SampleProcess(try Samples.path("threads"), arguments: ["60", "4"])
-        let (folded, stderr) = try record(target.pid, ["-g", "dwarf", "--unwinder", unwinder, "--per-thread"], cpuSeconds: 4, frequency: 999)
+        let (folded, stderr) = try record(
+            target.pid, ["-g", "dwarf", "--unwinder", unwinder, "--per-thread"], cpuSeconds: 4, frequency: 999)
         #expect(stderr.contains(" 0 lost."), "\(stderr)")
         #expect(folded.total > 2000)
         for i in 0..<4 {
@@ -170,7 +185,9 @@ import Testing
             s.frames.count > 2 && s.frames[1] == "_start" && s.frames.filter { $0 == "recurse" }.count == 300
                 && s.frames.contains("leaf_work")
         }.reduce(0) { $0 + $1.weight }
-        #expect(Double(complete) / Double(folded.total) > 0.9, "stacks from _start through 300 recurse frames: \(complete)/\(folded.total)")
+        #expect(
+            Double(complete) / Double(folded.total) > 0.9,
+            "stacks from _start through 300 recurse frames: \(complete)/\(folded.total)")
         #expect(truncatedShare(folded) < 0.05)
     }
 
@@ -183,7 +200,8 @@ import Testing
         // The quality report names the module and a copy size that would have sufficed.
         let line = try #require(stderr.split(separator: "\n").first { $0.contains("/recursion: ") }, "\(stderr)")
         #expect(line.contains("the stack copy (4096 bytes per sample) ended before the stack's base"))
-        let suggested = try #require(line.components(separatedBy: "-g dwarf,").last.flatMap { Int($0.prefix { $0.isNumber }) }, "\(line)")
+        let suggested = try #require(
+            line.components(separatedBy: "-g dwarf,").last.flatMap { Int($0.prefix { $0.isNumber }) }, "\(line)")
         #expect(suggested > 4096 && suggested <= 65528)
         // …and that size does suffice.
         let (again, _) = try record(target.pid, ["-g", "dwarf,\(suggested)", "--unwinder", unwinder], frequency: 199)
@@ -209,10 +227,15 @@ import Testing
         let (folded, _) = try record(target.pid, ["-g", "dwarf", "--unwinder", unwinder])
         let inVDSO = folded.stacks.filter { $0.frames.contains("__vdso_clock_gettime") }
         let vdsoWeight = inVDSO.reduce(0) { $0 + $1.weight }
-        #expect(Double(vdsoWeight) / Double(max(folded.total, 1)) > 0.3, "samples in the vDSO, named: \(vdsoWeight)/\(folded.total)")
+        #expect(
+            Double(vdsoWeight) / Double(max(folded.total, 1)) > 0.3,
+            "samples in the vDSO, named: \(vdsoWeight)/\(folded.total)")
         #expect(!folded.stacks.contains { $0.frames.contains("[vdso]") })
-        let complete = inVDSO.filter { $0.frames.count > 1 && $0.frames[1] == "_start" && $0.frames.contains("poll_clock") }
-        #expect(complete.reduce(0) { $0 + $1.weight } >= vdsoWeight * 9 / 10, "vDSO stacks reach _start through poll_clock")
+        let complete = inVDSO.filter {
+            $0.frames.count > 1 && $0.frames[1] == "_start" && $0.frames.contains("poll_clock")
+        }
+        #expect(
+            complete.reduce(0) { $0 + $1.weight } >= vdsoWeight * 9 / 10, "vDSO stacks reach _start through poll_clock")
     }
 
     @Test func separateDebugInfoIsFoundThroughDebuglinkAndBuildID() throws {
@@ -236,14 +259,16 @@ import Testing
         let idDir = dir.url.appendingPathComponent(".build-id/\(id.prefix(2))")
         try FileManager.default.createDirectory(at: idDir, withIntermediateDirectories: true)
         try FileManager.default.copyItem(
-            atPath: "\(store)/two-hot-stripped.debug", toPath: idDir.appendingPathComponent("\(id.dropFirst(2)).debug").path)
+            atPath: "\(store)/two-hot-stripped.debug",
+            toPath: idDir.appendingPathComponent("\(id.dropFirst(2)).debug").path)
         let (byID, _) = try record(target.pid, ["--debuginfo-path", dir.path])
         expectTwoHotEdges(byID)
     }
 
     @Test func badCallGraphArgumentsAreRefused() throws {
         for (argument, message) in [
-            ("dwarf,70000", "between 8 and 65528"), ("dwarf,abc", "invalid stack copy size"), ("frames", "use fp, dwarf"),
+            ("dwarf,70000", "between 8 and 65528"), ("dwarf,abc", "invalid stack copy size"),
+            ("frames", "use fp, dwarf"),
         ] {
             let r = SFlameBinary.run(["record", "-g", argument, "--", "/bin/true"])
             #expect(r.status != 0 && r.status != 1, "-g \(argument): exit \(r.status)")

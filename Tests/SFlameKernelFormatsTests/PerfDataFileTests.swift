@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Testing
+
 @testable import SFlameKernelFormats
 
 /// perf.data header, attributes and data section, on files built byte by byte.
@@ -13,14 +14,20 @@ import Testing
         out.bytes = []
         let attrSize: UInt64 = 136 + 16
         let data = records.flatMap { $0 }
-        for v in [0x3245_4c49_4652_4550, headerSize, attrSize, 104, attrSize, 104 + attrSize, UInt64(data.count), 0, 0] as [UInt64] {
+        for v in [0x3245_4c49_4652_4550, headerSize, attrSize, 104, attrSize, 104 + attrSize, UInt64(data.count), 0, 0]
+            as [UInt64]
+        {
             out.u64(v)
         }
         while out.bytes.count < 104 { out.bytes.append(0) }
         // struct perf_event_attr (136 bytes) + ids section.
         var attr = [UInt8](repeating: 0, count: Int(attrSize))
-        func put32(_ v: UInt32, at o: Int) { withUnsafeBytes(of: v.littleEndian) { attr.replaceSubrange(o..<o + 4, with: $0) } }
-        func put64(_ v: UInt64, at o: Int) { withUnsafeBytes(of: v.littleEndian) { attr.replaceSubrange(o..<o + 8, with: $0) } }
+        func put32(_ v: UInt32, at o: Int) {
+            withUnsafeBytes(of: v.littleEndian) { attr.replaceSubrange(o..<o + 4, with: $0) }
+        }
+        func put64(_ v: UInt64, at o: Int) {
+            withUnsafeBytes(of: v.littleEndian) { attr.replaceSubrange(o..<o + 8, with: $0) }
+        }
         put32(1, at: 0)  // PERF_TYPE_SOFTWARE
         put32(136, at: 4)
         put64(0, at: 8)  // cpu-clock

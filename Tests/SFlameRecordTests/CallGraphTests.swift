@@ -2,6 +2,7 @@
 import SFlameKernelFormats
 import SFlameProfile
 import Testing
+
 @testable import SFlameRecord
 
 @Suite struct CallGraphTests {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Testing
+
 @testable import SFlameUnwind
 
 @Suite struct UserRegistersTests {
@@ -39,13 +40,17 @@ import Testing
         let text = try #require(image.segments.first { $0.isExecutable })
         // The executable segment mapped at 0x5555_0000_0000 + its page offset.
         let start: UInt64 = 0x5555_0000_0000 + (text.fileAddress & ~0xfff)
-        let mapping = ExecutableMapping(start: start, end: start + 0x1000, fileOffset: text.fileOffset & ~0xfff, path: "/bin/true")
+        let mapping = ExecutableMapping(
+            start: start, end: start + 0x1000, fileOffset: text.fileOffset & ~0xfff, path: "/bin/true")
         let module = try #require(LoadedModule(image: image, mapping: mapping))
         #expect(module.bias == 0x5555_0000_0000)
         #expect(module.range.contains(start))
         // Bytes read at a runtime address are the file's bytes at the matching offset.
         var word: UInt64 = 0
-        #expect(withUnsafeMutableBytes(of: &word) { module.read(address: start + (text.fileAddress & 0xfff), into: $0.baseAddress!, count: 8) })
+        #expect(
+            withUnsafeMutableBytes(of: &word) {
+                module.read(address: start + (text.fileAddress & 0xfff), into: $0.baseAddress!, count: 8)
+            })
         let direct = image.bytes.loadUnaligned(fromByteOffset: Int(text.fileOffset), as: UInt64.self)
         #expect(word == direct)
     }
@@ -63,7 +68,8 @@ import Testing
         var values = [UInt64](repeating: 0, count: UserRegisters.count)
         values[UserRegisters.instructionPointerIndex] = 0x1234
         values[UserRegisters.stackPointerIndex] = 0x7fff_0000
-        let stack = unwinder.unwind(registers: UserRegisters(dwarfValues: values), stack: [UInt8](repeating: 0, count: 64), threadID: 1)
+        let stack = unwinder.unwind(
+            registers: UserRegisters(dwarfValues: values), stack: [UInt8](repeating: 0, count: 64), threadID: 1)
         #expect(stack.frames == [UnwoundFrame(programCounter: 0x1234, isReturnAddress: false)])
         #expect(stack.stop == .noUnwindInfo(programCounter: 0x1234))
     }
