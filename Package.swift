@@ -94,6 +94,7 @@ let package = Package(
             dependencies: ["SFlameSymbolication", "SFlameProfile"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "SFlameUnwindTests", dependencies: ["SFlameUnwind"]),
         .testTarget(
             name: "SFlameSamplingTests", dependencies: ["SFlameSampling", "SFlameKernelFormats", "SFlameTestSupport"]),
         .testTarget(

@@ -12,6 +12,8 @@ struct ProfileAssembler {
     let event: EventSource
     let frequencyHz: UInt64
     let debugInfoPaths: [String]
+    /// The symbolizer to use (one that already loaded the target's modules); a new one when nil.
+    var symbolizer: Symbolizer? = nil
 
     /// The frames of one recorded address: its location, and facts for the quality report.
     private struct Resolved {
@@ -24,7 +26,7 @@ struct ProfileAssembler {
     }
 
     func assemble(wallStartNanos: Int64, durationSeconds: Double) -> (Profile, UnwindQuality) {
-        let symbolizer = Symbolizer(options: SymbolizerOptions(debugInfoPaths: debugInfoPaths))
+        let symbolizer = self.symbolizer ?? Symbolizer(options: SymbolizerOptions(debugInfoPaths: debugInfoPaths))
         let kernelSymbols = state.includeKernel ? Self.loadKernelSymbols() : nil
         let sampleTypes = [ValueType.samples, Self.valueType(for: event)]
         var builder = ProfileBuilder(sampleTypes: sampleTypes)
@@ -33,7 +35,8 @@ struct ProfileAssembler {
         var anonymousMappings: [String: MappingID] = [:]
         var resolved: [FrameRef: Resolved] = [:]
         var quality = UnwindQuality()
-        var blame: [String: (count: Int, reason: String)] = [:]
+        var blame: [BlameKey: Int] = [:]
+        var truncatedLocation: LocationID?
 
         func mapping(forModule index: Int32) -> MappingID {
             if let id = mappingIDs[index] { return id }
@@ -119,19 +122,29 @@ struct ProfileAssembler {
                 quality.userSamples += weight.count
                 if anyUnknown { quality.unknownFrameSamples += weight.count }
                 if key.hitCallchainLimit { quality.callchainLimitSamples += weight.count }
-                let complete = outermost?.outerName.map { UnwindQuality.stackBases.contains($0) } ?? false
-                if !complete {
+                let reachedBase = outermost?.outerName.map { UnwindQuality.stackBases.contains($0) } ?? false
+                if !reachedBase && key.userStop != .reachedBase {
                     quality.truncatedSamples += weight.count
-                    let (module, reason) = blameFor(
-                        key: key, outermost: outermost, outermostModule: outermostModule, symbolizer: symbolizer)
-                    blame[module, default: (0, reason)].count += weight.count
+                    let (module, reason) =
+                        key.userStop == nil
+                        ? blameFor(key: key, outermost: outermost, outermostModule: outermostModule, symbolizer: symbolizer)
+                        : dwarfBlame(key: key, outermostModule: outermostModule, symbolizer: symbolizer)
+                    blame[BlameKey(module: module, reason: reason), default: 0] += weight.count
+                    // The marker: the stack's root end is missing (FrameAnnotation.truncated).
+                    let marker =
+                        truncatedLocation
+                        ?? builder.location(
+                            mappingID: nil, address: 0,
+                            lines: [Line(functionID: builder.function(name: FrameAnnotation.truncated))])
+                    truncatedLocation = marker
+                    locations.append(marker)
                 }
             }
             builder.addSample(
                 locationIDs: locations, values: [Int64(weight.count), Int64(weight.period)],
                 labels: labels(pid: key.pid, tid: key.tid))
         }
-        quality.modules = blame.map { UnwindQuality.ModuleReport(module: $0.key, truncatedSamples: $0.value.count, reason: $0.value.reason) }
+        quality.modules = blame.map { UnwindQuality.ModuleReport(module: $0.key.module, truncatedSamples: $0.value, reason: $0.key.reason) }
             .sorted { ($0.truncatedSamples, $1.module) > ($1.truncatedSamples, $0.module) }
 
         var profile = builder.profile
@@ -151,6 +164,12 @@ struct ProfileAssembler {
                 + "\(quality.truncatedSamples) truncated, \(quality.unknownFrameSamples) with unknown frames",
         ]
         return (profile, quality)
+    }
+
+    /// A module and why stacks stopped in it.
+    struct BlameKey: Hashable {
+        var module: String
+        var reason: String
     }
 
     private func labels(pid: Int32, tid: Int32) -> [Label] {

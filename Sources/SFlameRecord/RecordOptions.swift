@@ -27,6 +27,14 @@ public struct RecordOptions: Sendable {
     public var bufferPages: Int
     /// Extra directories to search for separate debug info.
     public var debugInfoPaths: [String]
+    /// How user stacks are recovered. Default `.auto(stackBytes: 8192)`: DWARF unwinding when a
+    /// module of the target lacks frame pointers.
+    public var callGraph: CallGraph = .default
+    /// The CFI unwinder for DWARF mode. Default `.libdw`.
+    public var unwinder: DwarfUnwinder = .libdw
+    /// For `.command`: the executable's path as the CLI resolved it through PATH, which the
+    /// `.auto` call graph inspects for frame pointers. Default nil (argv[0] when it has a `/`).
+    public var commandExecutablePath: String? = nil
 
     public init(
         target: Target, event: EventSource = .cpuClock, frequencyHz: UInt64 = 99, durationSeconds: Double? = nil,

@@ -2,6 +2,7 @@
 import SFlameKernelFormats
 import SFlameProfile
 import SFlameSampling
+import SFlameSymbolication
 
 #if canImport(Glibc)
 import Glibc
@@ -50,6 +51,9 @@ public final class Recorder {
     public let options: RecordOptions
     private var notices: [String] = []
     private var child: SuspendedChild?
+    private var callGraph = CallGraphSetup.Decision(usesDwarf: false, stackBytes: 0)
+    /// Shared by the call-graph decision and the final symbolization, so modules load once.
+    private lazy var symbolizer = Symbolizer(options: SymbolizerOptions(debugInfoPaths: options.debugInfoPaths))
 
     public init(options: RecordOptions) {
         self.options = options
@@ -92,6 +96,13 @@ public final class Recorder {
         var state = RecordingState(
             targets: Set(targets), includeKernel: options.includeKernel && !session.configuration.excludeKernel,
             maxCallchainDepth: maxDepth)
+        if callGraph.usesDwarf {
+            let dwarf = DwarfUnwinding(
+                unwinder: options.unwinder, stackBytes: callGraph.stackBytes,
+                registerMask: session.configuration.userRegisterMask, debugInfoPaths: options.debugInfoPaths)
+            dwarf.stackTop = CallGraphSetup.stackTopReader()
+            state.dwarf = dwarf
+        }
         var lastRefresh: [Int32: Double] = [:]
         state.refreshMappings = { pid in
             let now = MonotonicClock.seconds()
@@ -125,9 +136,11 @@ public final class Recorder {
         let duration = MonotonicClock.seconds() - start
         progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))
 
+        let vdso = VDSOFile.substitute(in: &state)
+        defer { withExtendedLifetime(vdso) {} }
         let assembler = ProfileAssembler(
             state: state, event: session.configuration.event, frequencyHz: options.frequencyHz,
-            debugInfoPaths: options.debugInfoPaths)
+            debugInfoPaths: options.debugInfoPaths, symbolizer: symbolizer)
         let (profile, quality) = assembler.assemble(wallStartNanos: wallStart, durationSeconds: duration)
         return Recording(
             profile: profile, stats: state.stats, quality: quality, end: end, durationSeconds: duration,
@@ -202,8 +215,18 @@ public final class Recorder {
             targets = [child!.pid]
             configuration.enableOnExec = true
         }
+        callGraph = CallGraphSetup.decide(
+            options.callGraph, unwinder: options.unwinder, target: options.target,
+            commandPath: options.commandExecutablePath, symbolizer: symbolizer)
+        if let notice = callGraph.notice { notices.append(notice) }
+        var dataPages = options.bufferPages
+        if callGraph.usesDwarf {
+            CallGraphSetup.configure(&configuration, stackBytes: callGraph.stackBytes)
+            dataPages = CallGraphSetup.dwarfBufferPages(
+                stackBytes: callGraph.stackBytes, frequencyHz: options.frequencyHz, minimum: options.bufferPages)
+        }
         while true {
-            let session = PerfSession(configuration: configuration, dataPages: options.bufferPages)
+            let session = PerfSession(configuration: configuration, dataPages: dataPages)
             do {
                 for pid in targets {
                     if child != nil { try session.attach(thread: pid) } else { try session.attach(process: pid) }
@@ -216,6 +239,17 @@ public final class Recorder {
                         "\(configuration.event) is not supported on this machine (\(error.errno.map(ErrnoName.name) ?? "error")); "
                             + "falling back to cpu-clock.")
                     configuration.event = .cpuClock
+                    continue
+                }
+                if error.kind == .permissionDenied && error.operation.hasPrefix("mmap") && dataPages > options.bufferPages {
+                    // Large DWARF buffers can exceed kernel.perf_event_mlock_kb without privileges.
+                    dataPages /= 2
+                    if dataPages <= options.bufferPages {
+                        notices.append(
+                            "ring buffers limited to \(dataPages * 4) KiB per CPU (kernel.perf_event_mlock_kb = "
+                                + "\(Sysctl.system.perfEventMlockKB.map(String.init) ?? "?")); DWARF samples may be lost "
+                                + "at high frequencies. Run as root or raise the setting.")
+                    }
                     continue
                 }
                 if error.kind == .permissionDenied && !configuration.excludeKernel {

@@ -24,6 +24,8 @@ struct StackKey: Hashable {
     var kernelCount: Int
     /// The kernel's callchain was as long as it collects (the root end is cut off).
     var hitCallchainLimit: Bool
+    /// Why DWARF unwinding of the user part stopped; nil with frame pointers.
+    var userStop: UserStackStop? = nil
 }
 
 /// A module seen in the target's mappings.
@@ -61,6 +63,10 @@ struct RecordingState {
     /// Asked for when a sampled address is outside every known mapping of a live process;
     /// returns fresh /proc/PID/maps, or nil when it may not be read again yet.
     var refreshMappings: ((Int32) -> [ProcMapping]?)?
+    /// Set in DWARF mode: user frames come from unwinding each sample's stack copy.
+    var dwarf: DwarfUnwinding?
+    /// Bumped whenever a process's mappings change, so its unwinder resynchronizes.
+    var mappingGenerations: [Int32: Int] = [:]
 
     init(targets: Set<Int32>, includeKernel: Bool, maxCallchainDepth: Int) {
         self.targets = targets
@@ -84,10 +90,12 @@ struct RecordingState {
             space.insert(range(for: m))
         }
         addressSpaces[pid] = space
+        mappingGenerations[pid, default: 0] += 1
     }
 
     private mutating func range(for m: ProcMapping) -> AddressSpace.Range {
-        let module: Int32? = m.isFileBacked ? module(path: m.path, inode: m.inode) : nil
+        let module: Int32? =
+            m.isFileBacked ? module(path: m.path, inode: m.inode) : m.path == "[vdso]" ? module(path: m.path, inode: 0) : nil
         return AddressSpace.Range(
             start: m.start, end: m.end, fileOffset: m.fileOffset, module: module, name: m.path.isEmpty ? "//anon" : m.path,
             isExecutable: m.isExecutable)
@@ -100,11 +108,15 @@ struct RecordingState {
         case .mmap(let m):
             guard m.isExecutable, !m.isData else { return }
             let isFile = m.filename.hasPrefix("/") && !m.filename.hasPrefix("/memfd:")
-            let module: Int32? = isFile ? module(path: m.filename, inode: m.inode) : nil
+            let module: Int32? =
+                isFile
+                ? module(path: m.filename, inode: m.inode)
+                : m.filename == "[vdso]" ? module(path: m.filename, inode: 0) : nil
             addressSpaces[m.pid, default: AddressSpace()].insert(
                 AddressSpace.Range(
                     start: m.start, end: m.start &+ m.length, fileOffset: m.fileOffset, module: module,
                     name: m.filename.isEmpty ? "//anon" : m.filename, isExecutable: true))
+            mappingGenerations[m.pid, default: 0] += 1
         case .comm(let c):
             threadNames[c.tid] = c.comm
             threadProcess[c.tid] = c.pid
@@ -112,12 +124,14 @@ struct RecordingState {
             if c.isExec && c.pid == c.tid && targets.contains(c.pid) {
                 // exec replaced the address space; MMAP2 records for the new image follow.
                 addressSpaces[c.pid] = AddressSpace()
+                mappingGenerations[c.pid, default: 0] += 1
             }
         case .fork(let f):
             threadProcess[f.tid] = f.pid
             if f.pid != f.parentPID, targets.contains(f.parentPID) {
                 // A forked child starts with a copy of its parent's address space.
                 addressSpaces[f.pid] = addressSpaces[f.parentPID]
+                mappingGenerations[f.pid, default: 0] += 1
                 if let name = processNames[f.parentPID] { processNames[f.pid] = name }
             }
             if let name = threadNames[f.parentTID], threadNames[f.tid] == nil { threadNames[f.tid] = name }
@@ -147,6 +161,14 @@ struct RecordingState {
             for ip in split.kernel { frames.append(.kernel(ip)) }
         }
         let kernelCount = frames.count
+        if let dwarf {
+            let (user, stop) = dwarfUserFrames(s, with: dwarf)
+            frames.append(contentsOf: user)
+            addStack(
+                StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: false,
+                    userStop: stop), period: s.period)
+            return
+        }
         if split.user.isEmpty && s.cpuMode == 2 { stats.emptyCallchains += 1 }
         // The first address of the whole chain is where the thread was; every later one is a
         // return address, which is moved back by one byte into its call instruction so it
@@ -160,7 +182,11 @@ struct RecordingState {
         let hitLimit = s.callchain.count >= maxCallchainDepth
         if hitLimit { stats.callchainLimitHits += 1 }
         let key = StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit)
-        let period = s.period == 0 ? 1 : s.period
+        addStack(key, period: s.period)
+    }
+
+    private mutating func addStack(_ key: StackKey, period samplePeriod: UInt64) {
+        let period = samplePeriod == 0 ? 1 : samplePeriod
         if let existing = stacks[key] {
             stacks[key] = (existing.count + 1, existing.period &+ period)
         } else {
@@ -168,12 +194,13 @@ struct RecordingState {
         }
     }
 
-    private mutating func resolve(pid: Int32, address: UInt64) -> FrameRef {
+    mutating func resolve(pid: Int32, address: UInt64) -> FrameRef {
         if let ref = lookup(pid: pid, address: address) { return ref }
         if let fresh = refreshMappings?(pid) {
             var space = AddressSpace()
             for m in fresh where m.isExecutable { space.insert(range(for: m)) }
             addressSpaces[pid] = space
+            mappingGenerations[pid, default: 0] += 1
             if let ref = lookup(pid: pid, address: address) { return ref }
         }
         stats.unmappedFrames += 1

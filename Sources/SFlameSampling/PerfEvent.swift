@@ -50,6 +50,7 @@ public final class PerfEvent {
         attr.exclude_kernel = configuration.excludeKernel ? 1 : 0
         attr.exclude_hv = 1
         attr.exclude_guest = 1
+        attr.exclude_callchain_user = configuration.excludeUserCallchain ? 1 : 0
         attr.mmap = configuration.recordsMappings ? 1 : 0
         attr.mmap2 = configuration.recordsMappings ? 1 : 0
         attr.mmap_data = configuration.recordsDataMappings ? 1 : 0

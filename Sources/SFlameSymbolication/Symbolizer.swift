@@ -82,6 +82,16 @@ public final class Symbolizer: @unchecked Sendable {
         }
     }
 
+    /// ``ModuleInfo/framePointerShare`` alone, which needs only the symbol table: cheaper than
+    /// ``moduleInfo(path:)``, which also loads DWARF and CFI. Nil when the module cannot be opened
+    /// or the share cannot be measured.
+    public func framePointerShare(path: String) -> Double? {
+        let share = try? slot(for: path).withModule(callbacks: callbacks, didOpen: countOpen) { module, _, info in
+            info?.framePointerShare ?? module.framePointerShare()
+        }
+        return share ?? nil
+    }
+
     /// The SVMA of a file offset of a module (through its `PT_LOAD` program headers), or nil when
     /// the module cannot be opened or no segment's file bytes hold the offset.
     public func fileAddress(modulePath: String, fileOffset: UInt64) -> UInt64? {

@@ -37,13 +37,25 @@ struct RecordCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "The sampling event: cpu-clock, task-clock, page-faults, or a hardware event (cycles, instructions…; falls back to cpu-clock where unsupported).")
     var event: String = "cpu-clock"
 
+    @Option(
+        name: [.customShort("g"), .customLong("call-graph")],
+        help: ArgumentHelp(
+            "How user stacks are recovered: fp (frame pointers, the kernel's callchain), dwarf[,BYTES] (copy BYTES of "
+                + "stack per sample, default 8192, max 65528, and unwind it with CFI), or auto: DWARF when a module of "
+                + "the target lacks frame pointers (most distribution libraries, Debian's libc included), else fp.",
+            valueName: "fp|dwarf[,BYTES]|auto"))
+    var callGraph = CallGraphArgument(.default)
+
+    @Option(name: .long, help: "The CFI unwinder for DWARF stacks: libdw (elfutils) or libunwind.")
+    var unwinder: DwarfUnwinder = .libdw
+
     @Flag(name: .long, help: "Put each thread (name-tid) under its process in the folded stacks and the flame graph.")
     var perThread = false
 
     @Flag(name: .long, help: "Sample user space only (needed without privileges at kernel.perf_event_paranoid ≥ 2).")
     var noKernel = false
 
-    @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info (repeatable).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info, by build-id (DIR/.build-id/xx/….debug) and .gnu_debuglink name, before /usr/lib/debug (repeatable). With DEBUGINFOD_URLS set, missing debug files are also downloaded.", valueName: "DIR"))
     var debuginfoPath: [String] = []
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file; the extension picks the format: .svg (flame graph), .folded or .txt (folded stacks). Repeatable. Default: sflame.svg.", valueName: "FILE"))
@@ -68,6 +80,7 @@ struct RecordCommand: ParsableCommand {
         if frequency == 0 || frequency > 100_000 {
             throw ValidationError("--frequency must be between 1 and 100000 Hz (got \(frequency)).")
         }
+        if let error = callGraph.error { throw ValidationError(error) }
         if let duration, !(duration > 0) {
             throw ValidationError("--duration must be a positive number of seconds (got \(duration)).")
         }
@@ -90,9 +103,12 @@ struct RecordCommand: ParsableCommand {
 
     func run() throws {
         let target: RecordOptions.Target = command.isEmpty ? .processes(pids!.values) : .command(command)
-        let options = RecordOptions(
+        var options = RecordOptions(
             target: target, event: EventSource(name: event)!, frequencyHz: frequency, durationSeconds: duration,
             includeKernel: !noKernel, debugInfoPaths: debuginfoPath)
+        options.callGraph = callGraph.value
+        options.unwinder = unwinder
+        options.commandExecutablePath = command.first.flatMap(CommandPath.resolve)
         let recorder = Recorder(options: options)
         let display = ProgressLine(enabled: !quiet && isatty(2) != 0)
         let recording: Recording
