@@ -4,3 +4,4 @@
 // directly; static inline wrappers stand in for the ones sflame uses.
 #include <libunwind.h>
 #include <libunwind-ptrace.h>
+#include "ptrace_shim.h"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import SFlameKernelFormats
+import SFlameProfile
 
 /// A user or kernel frame as recorded, before symbolization.
 enum FrameRef: Hashable {
@@ -24,6 +25,8 @@ struct StackKey: Hashable {
     var kernelCount: Int
     /// The kernel's callchain was as long as it collects (the root end is cut off).
     var hitCallchainLimit: Bool
+    /// The thread's state in wall-clock and off-CPU samples (a waiting state adds a leaf frame).
+    var threadState: ThreadState? = nil
 }
 
 /// A module seen in the target's mappings.
@@ -130,7 +133,9 @@ struct RecordingState {
         }
     }
 
-    private mutating func addSample(_ s: PerfSample) {
+    /// Adds a sample's stack. `threadState` and `weight` (which replaces the sample's period) are
+    /// given for off-CPU intervals and ptrace samples.
+    mutating func addSample(_ s: PerfSample, threadState: ThreadState? = nil, weight: UInt64? = nil) {
         guard targets.contains(s.pid) else {
             stats.foreignSamples += 1
             return
@@ -159,8 +164,10 @@ struct RecordingState {
         }
         let hitLimit = s.callchain.count >= maxCallchainDepth
         if hitLimit { stats.callchainLimitHits += 1 }
-        let key = StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit)
-        let period = s.period == 0 ? 1 : s.period
+        let key = StackKey(
+            pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit,
+            threadState: threadState)
+        let period = weight ?? (s.period == 0 ? 1 : s.period)
         if let existing = stacks[key] {
             stacks[key] = (existing.count + 1, existing.period &+ period)
         } else {

@@ -40,6 +40,12 @@ struct RecordCommand: ParsableCommand {
     @Flag(name: .long, help: "Put each thread (name-tid) under its process in the folded stacks and the flame graph.")
     var perThread = false
 
+    @Option(name: .long, help: ArgumentHelp("The sampler: perf (perf_event_open, on-CPU, never stops the target) or ptrace (stops each thread briefly per sample: a wall-clock profile that shows waiting threads; the stop cost is reported). perf falls back to ptrace when perf_event_open is refused.", valueName: "perf|ptrace"))
+    var sampler: Sampler = .perf
+
+    @Flag(name: .long, help: "Also record where threads wait off the CPU (sched:sched_switch), weighted in nanoseconds beside the on-CPU time; waits end in [sleeping], [disk], [runnable]….")
+    var offCPU = false
+
     @Flag(name: .long, help: "Sample user space only (needed without privileges at kernel.perf_event_paranoid ≥ 2).")
     var noKernel = false
 
@@ -90,9 +96,11 @@ struct RecordCommand: ParsableCommand {
 
     func run() throws {
         let target: RecordOptions.Target = command.isEmpty ? .processes(pids!.values) : .command(command)
-        let options = RecordOptions(
+        var options = RecordOptions(
             target: target, event: EventSource(name: event)!, frequencyHz: frequency, durationSeconds: duration,
             includeKernel: !noKernel, debugInfoPaths: debuginfoPath)
+        options.sampler = sampler
+        options.offCPU = offCPU
         let recorder = Recorder(options: options)
         let display = ProgressLine(enabled: !quiet && isatty(2) != 0)
         let recording: Recording
@@ -107,7 +115,9 @@ struct RecordCommand: ParsableCommand {
         for notice in recording.notices { Diagnostics.notice(notice) }
         RecordingSummary.print(recording)
         if recording.stats.samples == 0 {
-            Diagnostics.warning("no samples were recorded; the target may have been idle (cpu-clock samples on-CPU time only).")
+            Diagnostics.warning(
+                "no samples were recorded; the target may have been idle (cpu-clock samples on-CPU time only: "
+                    + "use --off-cpu or --sampler ptrace to see where it waits).")
         }
 
         var written: [String] = []
@@ -144,9 +154,9 @@ struct RecordCommand: ParsableCommand {
             try OutputFile.write(profile.folded(options: fold).text(), to: path)
         case .svg:
             var options = FlameGraphOptions()
-            options.title = title ?? "CPU flame graph"
+            options.title = title ?? defaultTitle(profile)
             options.subtitle = subtitle(profile)
-            options.countName = "samples"
+            options.countName = countName(profile)
             let graph = try FlameGraph.render(profile.folded(options: fold), options: options)
             try OutputFile.write(graph.svg, to: path)
         }
@@ -158,7 +168,7 @@ extension RecordCommand {
     fileprivate func subtitle(_ profile: Profile) -> String {
         let seconds = formatSeconds(Double(profile.durationNanos) / 1e9)
         let target = command.isEmpty ? "PID \(pids?.values.map(String.init).joined(separator: ",") ?? "")" : command.joined(separator: " ")
-        return "\(target) · \(event) at \(frequency) Hz · \(seconds)"
+        return "\(target) · \(samplingDescription(profile)) · \(seconds)"
     }
 }
 

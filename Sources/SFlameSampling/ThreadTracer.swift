@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: Apache-2.0
+internal import CShims
+import SFlameKernelFormats
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One thread sampled by the ptrace sampler. The thread is in a ptrace-stop while the
+/// `ThreadTracer.sampleAll` body runs, so its registers and memory can be read.
+public struct TracedThreadSample: Sendable {
+    public var pid: Int32
+    public var tid: Int32
+    /// The state letter from /proc/PID/task/TID/stat, read just before the interrupt.
+    public var stateLetter: Character
+    /// Wall time this sample stands for: since the thread's previous sample (or since it was
+    /// attached), nanoseconds.
+    public var weightNanos: UInt64
+    /// When the thread was seen stopped, CLOCK_MONOTONIC nanoseconds.
+    public var time: UInt64
+}
+
+/// The ptrace wall-clock sampler's tracer: attaches to every thread of the targets with
+/// PTRACE_SEIZE, stops each thread briefly per sample with PTRACE_INTERRUPT, and always
+/// resumes and finally detaches them.
+///
+/// Guarantees (DESIGN.md "Never harm the target"):
+/// - Signals that arrive for a traced thread are delivered (PTRACE_CONT with the signal).
+/// - A group-stop (SIGSTOP, SIGTSTP…) is honoured with PTRACE_LISTEN: the thread stays stopped
+///   until SIGCONT, as it would untraced; sampling it re-traps and listens again.
+/// - New threads are followed (PTRACE_O_TRACECLONE), exec is reported as an event
+///   (PTRACE_O_TRACEEXEC, never the legacy SIGTRAP), exits are reaped.
+/// - Never PTRACE_O_EXITKILL: if sflame dies (even by SIGKILL) the kernel detaches and resumes
+///   every tracee (kernel/ptrace.c, exit_ptrace), and a pending interrupt is cancelled.
+/// - `detachAll()` (also run by deinit) interrupts and detaches every thread, passing on a
+///   signal that was about to be delivered.
+///
+/// Every request comes from the thread that attached (a ptrace rule), so this class is used
+/// from one thread. It waits for each tracee by tid (waitpid with __WALL), never for "any
+/// child", so it does not reap children it does not trace.
+///
+/// The corresponding system calls are `ptrace` (SEIZE, INTERRUPT, CONT, LISTEN, DETACH,
+/// GETEVENTMSG), `waitpid` and `poll`; a SIGCHLD handler wakes the poll.
+@available(*, noasync, message: "ptrace requests must come from the attaching thread")
+public final class ThreadTracer {
+    struct Thread {
+        var pid: Int32
+        var isInterruptPending = false
+        var interruptTime: UInt64 = 0
+        var stateLetter: Character = "R"
+        var isGroupStopped = false
+        var lastSampleTime: UInt64
+    }
+
+    private var threads: [Int32: Thread] = [:]
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+    private let sysctl: Sysctl
+    private var isDetached = false
+    private var threadStopNanos: [UInt64] = []
+    private var sweepNanos: [UInt64] = []
+    private var threadsPerSweep: [Int] = []
+    /// Counts of signals, group-stops, clones, execs, exits, late stops and detaches.
+    public private(set) var events = TracerEvents()
+    /// Exit statuses of traced processes whose main thread exited (reaped here).
+    public private(set) var exitedProcesses: [Int32: ChildExitStatus] = [:]
+    /// Called after a traced process exec'ed (its mappings changed).
+    public var onExec: ((Int32) -> Void)?
+    /// Called when a thread is followed after creation: (pid, tid).
+    public var onNewThread: ((Int32, Int32) -> Void)?
+    /// Called when a traced thread exited: (pid, tid).
+    public var onThreadExit: ((Int32, Int32) -> Void)?
+    /// How long a sweep waits for an interrupted thread to stop before moving on; the thread is
+    /// sampled whenever it stops. Default 20 ms.
+    public var stopWaitLimitNanos: UInt64 = 20_000_000
+
+    /// Installs the SIGCHLD wake-up. The corresponding calls are `pipe2` and `sigaction`.
+    public init(sysctl: Sysctl = .system) throws(SamplingError) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            throw SamplingError(.systemCall, operation: "pipe for the SIGCHLD wake-up", errno: errno)
+        }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+        self.sysctl = sysctl
+        guard sflame_install_child_wake(wakeWrite) == 0 else {
+            let code = errno
+            close(wakeRead)
+            close(wakeWrite)
+            throw SamplingError(.systemCall, operation: "sigaction for SIGCHLD", errno: code)
+        }
+    }
+
+    deinit {
+        if !isDetached { detachAll() }
+        sflame_restore_child_wake()
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    // MARK: attaching
+
+    /// Attaches to every thread of a process, rescanning /proc/PID/task until no new thread
+    /// appears; threads created by attached threads are followed by the kernel.
+    ///
+    /// Throws: `.noSuchProcess` if the process is gone, `.permissionDenied` with the ptrace
+    /// knobs (PtraceFailure) when the kernel refuses.
+    public func seize(process pid: Int32) throws(SamplingError) {
+        var rounds = 0
+        while rounds < 50 {
+            collectEvents()
+            let fresh = try ProcFS.threads(of: pid).filter { threads[$0] == nil }
+            if fresh.isEmpty { break }
+            rounds += 1
+            for tid in fresh {
+                do {
+                    try seize(thread: tid, process: pid)
+                } catch let error where tid != pid && (error.kind == .noSuchProcess || isOurs(tid)) {
+                    // Exited meanwhile, or already followed through a clone event of its creator.
+                    if isOurs(tid) && threads[tid] == nil { threads[tid] = Thread(pid: pid, lastSampleTime: Self.now()) }
+                }
+            }
+        }
+        if threads.values.allSatisfy({ $0.pid != pid }) {
+            throw SamplingError(.noSuchProcess, operation: "attaching to process \(pid)", explanation: "It exited.")
+        }
+    }
+
+    /// Attaches to one thread. The corresponding call is `ptrace(PTRACE_SEIZE)` with
+    /// PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC.
+    public func seize(thread tid: Int32, process pid: Int32) throws(SamplingError) {
+        if sflame_ptrace(PtraceRequest.seize, tid, nil, UnsafeMutableRawPointer(bitPattern: PtraceRequest.seizeOptions)) != 0 {
+            throw PtraceFailure.seizeError(errno: errno, pid: pid, tid: tid, sysctl: sysctl)
+        }
+        isDetached = false
+        threads[tid] = Thread(pid: pid, lastSampleTime: Self.now())
+    }
+
+    private func isOurs(_ tid: Int32) -> Bool {
+        PtraceFailure.tracerPID(of: tid) == getpid()
+    }
+
+    /// Threads attached and alive.
+    public var threadCount: Int { threads.count }
+
+    /// The processes that still have traced threads.
+    public var liveProcesses: Set<Int32> { Set(threads.values.map(\.pid)) }
+
+    /// Starts every thread's weight clock now (call when the recording starts).
+    public func resetClocks() {
+        let now = Self.now()
+        for tid in threads.keys { threads[tid]?.lastSampleTime = now }
+    }
+
+    // MARK: sampling
+
+    /// Samples every thread once, one after the other: reads its state, interrupts it, waits
+    /// for the stop, runs `body` while it is stopped, and resumes it. A thread in an
+    /// uninterruptible wait (D) is interrupted without waiting; it is sampled when it stops.
+    /// Events of other threads (signals, clones, exits) are handled meanwhile.
+    public func sampleAll(_ body: (TracedThreadSample) -> Void) {
+        let sweepStart = Self.now()
+        var stopped = 0
+        for tid in threads.keys.sorted() {
+            guard var thread = threads[tid], !thread.isInterruptPending else { continue }
+            guard let letter = Self.stateLetter(pid: thread.pid, tid: tid), letter != "Z", letter != "X" else { continue }
+            thread.stateLetter = letter
+            thread.interruptTime = Self.now()
+            guard sflame_ptrace(PtraceRequest.interrupt, tid, nil, nil) == 0 else { continue }  // ESRCH: exiting
+            thread.isInterruptPending = true
+            threads[tid] = thread
+            stopped += 1
+            if letter == "D" { continue }
+            waitForStop(of: tid, deadline: thread.interruptTime + stopWaitLimitNanos, body)
+        }
+        collectEvents(body)
+        if stopped > 0 {
+            sweepNanos.append(Self.now() - sweepStart)
+            threadsPerSweep.append(stopped)
+        }
+    }
+
+    private func waitForStop(of tid: Int32, deadline: UInt64, _ body: (TracedThreadSample) -> Void) {
+        while threads[tid]?.isInterruptPending == true {
+            var status: Int32 = 0
+            let r = waitpid(tid, &status, __WALL | WNOHANG)
+            if r == tid {
+                handle(tid, status: status, body)
+                continue
+            }
+            if r < 0 {
+                if errno == EINTR { continue }
+                threads[tid] = nil  // ECHILD: no longer ours
+                return
+            }
+            let now = Self.now()
+            if now >= deadline {
+                events.lateStops += 1
+                return
+            }
+            _ = waitForWake(timeoutMilliseconds: Int32(min(100, (deadline - now) / 1_000_000 + 1)), extraFDs: [])
+        }
+    }
+
+    /// Handles every event that is waiting (without blocking), sampling threads whose interrupt
+    /// completed.
+    public func collectEvents(_ body: (TracedThreadSample) -> Void = { _ in }) {
+        for tid in Array(threads.keys) {
+            var rounds = 0
+            while rounds < 8, threads[tid] != nil {
+                rounds += 1
+                var status: Int32 = 0
+                let r = waitpid(tid, &status, __WALL | WNOHANG)
+                if r == tid {
+                    handle(tid, status: status, body)
+                } else {
+                    if r < 0 && errno == ECHILD { threads[tid] = nil }
+                    break
+                }
+            }
+        }
+    }
+
+    /// Waits until a tracee event arrives, an extra descriptor is readable or the timeout
+    /// passes, then handles the events. Returns the readable extra descriptors.
+    @discardableResult
+    public func pump(timeoutMilliseconds: Int32, extraFDs: [Int32] = [], _ body: (TracedThreadSample) -> Void = { _ in })
+        -> [Int32]
+    {
+        collectEvents(body)
+        let readable = waitForWake(timeoutMilliseconds: timeoutMilliseconds, extraFDs: extraFDs)
+        collectEvents(body)
+        return readable
+    }
+
+    /// poll(2) on the SIGCHLD pipe and `extraFDs`; drains the pipe.
+    private func waitForWake(timeoutMilliseconds: Int32, extraFDs: [Int32]) -> [Int32] {
+        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        for fd in extraFDs { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+        let n = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+        if n <= 0 { return [] }
+        var byte = [UInt8](repeating: 0, count: 64)
+        while read(wakeRead, &byte, byte.count) > 0 {}
+        return fds.dropFirst().filter { $0.revents != 0 }.map(\.fd)
+    }
+
+    /// One waitpid status of a traced thread.
+    private func handle(_ tid: Int32, status: Int32, _ body: (TracedThreadSample) -> Void) {
+        guard let thread = threads[tid], let decoded = TraceeStatus(waitStatus: status) else { return }
+        switch decoded {
+        case .exited(let code):
+            threadGone(tid, pid: thread.pid, status: .exited(code))
+        case .killed(let signal):
+            threadGone(tid, pid: thread.pid, status: .signaled(signal))
+        case .eventStop(let signal):
+            let isGroupStop = TraceeStatus.isStopSignal(signal)
+            if thread.isInterruptPending {
+                let now = Self.now()
+                threads[tid]?.isInterruptPending = false
+                threads[tid]?.lastSampleTime = now
+                body(
+                    TracedThreadSample(
+                        pid: thread.pid, tid: tid, stateLetter: isGroupStop ? "T" : thread.stateLetter,
+                        weightNanos: now - thread.lastSampleTime, time: now))
+            }
+            if isGroupStop {
+                if threads[tid]?.isGroupStopped == false { events.groupStops += 1 }
+                threads[tid]?.isGroupStopped = true
+                resume(tid, request: PtraceRequest.listen, signal: 0)
+            } else {
+                threads[tid]?.isGroupStopped = false
+                resume(tid, request: PtraceRequest.cont, signal: 0)
+            }
+            if thread.isInterruptPending { threadStopNanos.append(Self.now() - thread.interruptTime) }
+        case .cloneEvent:
+            if let child = eventMessage(tid), child > 0, threads[Int32(child)] == nil {
+                threads[Int32(child)] = Thread(pid: thread.pid, lastSampleTime: Self.now())
+                events.threadsFollowed += 1
+                onNewThread?(thread.pid, Int32(child))
+            }
+            resume(tid, request: PtraceRequest.cont, signal: 0)
+        case .execEvent:
+            // The exec'ing thread now has the process's pid; its former tid is gone silently.
+            if let former = eventMessage(tid), Int32(former) != tid { threads[Int32(former)] = nil }
+            events.execs += 1
+            onExec?(thread.pid)
+            resume(tid, request: PtraceRequest.cont, signal: 0)
+        case .signalDelivery(let signal):
+            events.signalsForwarded += 1
+            resume(tid, request: PtraceRequest.cont, signal: signal)
+        case .otherEvent:
+            resume(tid, request: PtraceRequest.cont, signal: 0)
+        }
+    }
+
+    private func threadGone(_ tid: Int32, pid: Int32, status: ChildExitStatus) {
+        threads[tid] = nil
+        events.threadExits += 1
+        onThreadExit?(pid, tid)
+        if tid == pid { exitedProcesses[pid] = status }
+    }
+
+    /// PTRACE_CONT / PTRACE_LISTEN / PTRACE_DETACH. ESRCH means the thread died meanwhile (its
+    /// exit is reported later), which is not an error.
+    private func resume(_ tid: Int32, request: Int32, signal: Int32) {
+        _ = sflame_ptrace(request, tid, nil, UnsafeMutableRawPointer(bitPattern: Int(signal)))
+    }
+
+    /// PTRACE_GETEVENTMSG: the new tid of a clone event, the former tid of an exec event.
+    private func eventMessage(_ tid: Int32) -> UInt? {
+        var message: UInt = 0
+        guard sflame_ptrace(PtraceRequest.getEventMessage, tid, nil, &message) == 0 else { return nil }
+        return message
+    }
+
+    // MARK: detaching
+
+    /// Detaches from every thread: interrupts each, waits for its stop and detaches it there,
+    /// passing on a signal that was about to be delivered. A thread that stays in an
+    /// uninterruptible wait past `timeoutSeconds` is left attached; the kernel releases it when
+    /// sflame exits. Safe to call more than once.
+    public func detachAll(timeoutSeconds: Double = 10) {
+        if isDetached && threads.isEmpty { return }
+        defer { isDetached = true }
+        for tid in Array(threads.keys) where threads[tid]?.isInterruptPending == false {
+            if sflame_ptrace(PtraceRequest.interrupt, tid, nil, nil) == 0 {
+                threads[tid]?.isInterruptPending = true
+            }
+        }
+        let deadline = Self.now() + UInt64(timeoutSeconds * 1e9)
+        while !threads.isEmpty && Self.now() < deadline {
+            var progressed = false
+            for tid in Array(threads.keys) {
+                var status: Int32 = 0
+                let r = waitpid(tid, &status, __WALL | WNOHANG)
+                if r == tid {
+                    progressed = true
+                    detachHandle(tid, status: status)
+                } else if r < 0 && errno == ECHILD {
+                    threads[tid] = nil
+                } else if r == 0, threads[tid]?.isInterruptPending == false {
+                    // Followed during the detach (a clone event): interrupt it too.
+                    if sflame_ptrace(PtraceRequest.interrupt, tid, nil, nil) == 0 { threads[tid]?.isInterruptPending = true }
+                }
+            }
+            if !progressed { _ = waitForWake(timeoutMilliseconds: 10, extraFDs: []) }
+        }
+        events.leftAttached = threads.count
+        threads.removeAll()
+    }
+
+    private func detachHandle(_ tid: Int32, status: Int32) {
+        guard let thread = threads[tid], let decoded = TraceeStatus(waitStatus: status) else { return }
+        switch decoded {
+        case .exited(let code): threadGone(tid, pid: thread.pid, status: .exited(code))
+        case .killed(let signal): threadGone(tid, pid: thread.pid, status: .signaled(signal))
+        case .signalDelivery(let signal):
+            // Detach with the signal so it is delivered; our interrupt is cancelled by the detach.
+            events.signalsForwarded += 1
+            resume(tid, request: PtraceRequest.detach, signal: signal)
+            threads[tid] = nil
+            events.detached += 1
+        case .cloneEvent:
+            if let child = eventMessage(tid), child > 0, threads[Int32(child)] == nil {
+                // The new thread is attached too; it reports its first stop, then is detached.
+                threads[Int32(child)] = Thread(pid: thread.pid, isInterruptPending: true, lastSampleTime: 0)
+            }
+            resume(tid, request: PtraceRequest.detach, signal: 0)
+            threads[tid] = nil
+            events.detached += 1
+        case .execEvent:
+            if let former = eventMessage(tid), Int32(former) != tid { threads[Int32(former)] = nil }
+            resume(tid, request: PtraceRequest.detach, signal: 0)
+            threads[tid] = nil
+            events.detached += 1
+        case .eventStop, .otherEvent:
+            // In a group-stop the kernel puts the thread back into it after the detach.
+            resume(tid, request: PtraceRequest.detach, signal: 0)
+            threads[tid] = nil
+            events.detached += 1
+        }
+    }
+
+    // MARK: measurements
+
+    /// The stop cost so far.
+    public var stopCost: StopCostSummary {
+        StopCostSummary(threadStopNanos: threadStopNanos, sweepNanos: sweepNanos, threadsPerSweep: threadsPerSweep)
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds.
+    public static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// The state letter of /proc/PID/task/TID/stat (the character after the command's closing
+    /// parenthesis), or nil when the thread is gone.
+    static func stateLetter(pid: Int32, tid: Int32) -> Character? {
+        guard let bytes = try? ProcFS.readBytes("\(ProcFS.root)/\(pid)/task/\(tid)/stat"),
+            let close = bytes.lastIndex(of: UInt8(ascii: ")")), close + 2 < bytes.count
+        else { return nil }
+        return Character(UnicodeScalar(bytes[close + 2]))
+    }
+}
