@@ -154,6 +154,13 @@ void sflame_restore_child_wake(void) {
     child_wake_fd = -1;
 }
 
+pid_t sflame_wait_peek(void) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_ALL, 0, &info, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) != 0) return -1;
+    return info.si_pid;
+}
+
 int sflame_wifexited(int status) { return WIFEXITED(status); }
 int sflame_wexitstatus(int status) { return WEXITSTATUS(status); }
 int sflame_wifsignaled(int status) { return WIFSIGNALED(status); }

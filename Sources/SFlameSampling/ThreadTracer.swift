@@ -47,6 +47,8 @@ public final class ThreadTracer {
         var pid: Int32
         var isInterruptPending = false
         var interruptTime: UInt64 = 0
+        /// The sweep whose interrupt is pending.
+        var sweep = 0
         var stateLetter: Character = "R"
         var isGroupStopped = false
         var lastSampleTime: UInt64
@@ -58,8 +60,11 @@ public final class ThreadTracer {
     private let sysctl: Sysctl
     private var isDetached = false
     private var threadStopNanos: [UInt64] = []
+    private var unwindStopNanos: [UInt64] = []
     private var sweepNanos: [UInt64] = []
     private var threadsPerSweep: [Int] = []
+    /// The current sweep: its number, start, and interrupts not yet answered.
+    private var sweep = (number: 0, start: UInt64(0), remaining: 0)
     /// Counts of signals, group-stops, clones, execs, exits, late stops and detaches.
     public private(set) var events = TracerEvents()
     /// Exit statuses of traced processes whose main thread exited (reaped here).
@@ -70,9 +75,6 @@ public final class ThreadTracer {
     public var onNewThread: ((Int32, Int32) -> Void)?
     /// Called when a traced thread exited: (pid, tid).
     public var onThreadExit: ((Int32, Int32) -> Void)?
-    /// How long a sweep waits for an interrupted thread to stop before moving on; the thread is
-    /// sampled whenever it stops. Default 20 ms.
-    public var stopWaitLimitNanos: UInt64 = 20_000_000
 
     /// Installs the SIGCHLD wake-up. The corresponding calls are `pipe2` and `sigaction`.
     public init(sysctl: Sysctl = .system) throws(SamplingError) {
@@ -158,13 +160,15 @@ public final class ThreadTracer {
 
     // MARK: sampling
 
-    /// Samples every thread once, one after the other: reads its state, interrupts it, waits
-    /// for the stop, runs `body` while it is stopped, and resumes it. A thread in an
-    /// uninterruptible wait (D) is interrupted without waiting; it is sampled when it stops.
-    /// Events of other threads (signals, clones, exits) are handled meanwhile.
+    /// Starts a sample of every thread: reads each thread's state and interrupts it
+    /// (PTRACE_INTERRUPT), all at once, so the threads stop in parallel rather than one after the
+    /// other. Each thread is handed to `body` as soon as its stop is seen (here or in `pump`), and
+    /// resumed right after. A thread whose previous interrupt is still pending (an
+    /// uninterruptible wait, or no CPU to run on) is not interrupted again; its sample, when it
+    /// comes, weighs all the time since its previous one.
     public func sampleAll(_ body: (TracedThreadSample) -> Void) {
-        let sweepStart = Self.now()
-        var stopped = 0
+        events.lateStops += sweep.remaining
+        sweep = (sweep.number + 1, Self.now(), 0)
         for tid in threads.keys.sorted() {
             guard var thread = threads[tid], !thread.isInterruptPending else { continue }
             guard let letter = Self.stateLetter(pid: thread.pid, tid: tid), letter != "Z", letter != "X" else { continue }
@@ -172,43 +176,35 @@ public final class ThreadTracer {
             thread.interruptTime = Self.now()
             guard sflame_ptrace(PtraceRequest.interrupt, tid, nil, nil) == 0 else { continue }  // ESRCH: exiting
             thread.isInterruptPending = true
+            thread.sweep = sweep.number
             threads[tid] = thread
-            stopped += 1
-            if letter == "D" { continue }
-            waitForStop(of: tid, deadline: thread.interruptTime + stopWaitLimitNanos, body)
+            sweep.remaining += 1
         }
+        if sweep.remaining > 0 { threadsPerSweep.append(sweep.remaining) }
         collectEvents(body)
-        if stopped > 0 {
-            sweepNanos.append(Self.now() - sweepStart)
-            threadsPerSweep.append(stopped)
-        }
-    }
-
-    private func waitForStop(of tid: Int32, deadline: UInt64, _ body: (TracedThreadSample) -> Void) {
-        while threads[tid]?.isInterruptPending == true {
-            var status: Int32 = 0
-            let r = waitpid(tid, &status, __WALL | WNOHANG)
-            if r == tid {
-                handle(tid, status: status, body)
-                continue
-            }
-            if r < 0 {
-                if errno == EINTR { continue }
-                threads[tid] = nil  // ECHILD: no longer ours
-                return
-            }
-            let now = Self.now()
-            if now >= deadline {
-                events.lateStops += 1
-                return
-            }
-            _ = waitForWake(timeoutMilliseconds: Int32(min(100, (deadline - now) / 1_000_000 + 1)), extraFDs: [])
-        }
     }
 
     /// Handles every event that is waiting (without blocking), sampling threads whose interrupt
-    /// completed.
+    /// completed. Finds them with waitid(WNOWAIT) in O(events); when something else is waiting
+    /// (a child that is not traced here, or a new thread not yet announced by its creator's clone
+    /// event) it scans every traced thread instead.
     public func collectEvents(_ body: (TracedThreadSample) -> Void = { _ in }) {
+        var budget = 4 * threads.count + 64
+        while budget > 0 {
+            budget -= 1
+            let pid = sflame_wait_peek()
+            if pid <= 0 { return }
+            guard threads[pid] != nil else {
+                scanAll(body)
+                return
+            }
+            var status: Int32 = 0
+            if waitpid(pid, &status, __WALL | WNOHANG) == pid { handle(pid, status: status, body) }
+        }
+    }
+
+    /// waitpid on every traced thread.
+    private func scanAll(_ body: (TracedThreadSample) -> Void) {
         for tid in Array(threads.keys) {
             var rounds = 0
             while rounds < 8, threads[tid] != nil {
@@ -258,8 +254,8 @@ public final class ThreadTracer {
             threadGone(tid, pid: thread.pid, status: .signaled(signal))
         case .eventStop(let signal):
             let isGroupStop = TraceeStatus.isStopSignal(signal)
+            let now = Self.now()
             if thread.isInterruptPending {
-                let now = Self.now()
                 threads[tid]?.isInterruptPending = false
                 threads[tid]?.lastSampleTime = now
                 body(
@@ -275,7 +271,15 @@ public final class ThreadTracer {
                 threads[tid]?.isGroupStopped = false
                 resume(tid, request: PtraceRequest.cont, signal: 0)
             }
-            if thread.isInterruptPending { threadStopNanos.append(Self.now() - thread.interruptTime) }
+            if thread.isInterruptPending {
+                let resumed = Self.now()
+                threadStopNanos.append(resumed - thread.interruptTime)
+                unwindStopNanos.append(resumed - now)
+                if thread.sweep == sweep.number {
+                    sweep.remaining -= 1
+                    if sweep.remaining == 0 { sweepNanos.append(resumed - sweep.start) }
+                }
+            }
         case .cloneEvent:
             if let child = eventMessage(tid), child > 0, threads[Int32(child)] == nil {
                 threads[Int32(child)] = Thread(pid: thread.pid, lastSampleTime: Self.now())
@@ -389,7 +393,9 @@ public final class ThreadTracer {
 
     /// The stop cost so far.
     public var stopCost: StopCostSummary {
-        StopCostSummary(threadStopNanos: threadStopNanos, sweepNanos: sweepNanos, threadsPerSweep: threadsPerSweep)
+        StopCostSummary(
+            threadStopNanos: threadStopNanos, stoppedNanos: unwindStopNanos, sweepNanos: sweepNanos,
+            threadsPerSweep: threadsPerSweep)
     }
 
     /// CLOCK_MONOTONIC in nanoseconds.

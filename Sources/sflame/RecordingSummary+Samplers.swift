@@ -16,10 +16,13 @@ extension RecordingSummary {
         if let cost = r.stopCost, cost.threadStops > 0 {
             let traced = r.durationSeconds * 1e6 * Double(max(s.threads, 1))
             lines.append(
-                "ptrace stop cost: \(micros(cost.medianMicros)) per thread per sample (median; p95 "
-                    + "\(micros(cost.p95Micros)), max \(micros(cost.maxMicros))), from PTRACE_INTERRUPT to resume; "
-                    + "\(micros(cost.medianSweepMicros)) per sample of all \(Int(cost.medianThreadsPerSweep)) "
-                    + "threads (median); threads were stopped \(percent(cost.totalStoppedMicros / traced)) of the time.")
+                "ptrace stop cost per thread per sample: \(micros(cost.medianMicros)) from PTRACE_INTERRUPT to resume "
+                    + "(median; p95 \(micros(cost.p95Micros)), max \(micros(cost.maxMicros))), of which "
+                    + "\(micros(cost.medianHeldMicros)) held stopped while its stack was read (p95 "
+                    + "\(micros(cost.p95HeldMicros))); per sample of all \(Int(cost.medianThreadsPerSweep)) threads: "
+                    + "\(micros(cost.medianSweepMicros)) (median); threads were held stopped "
+                    + "\(percent(cost.totalHeldMicros / traced)) of the time (\(percent(cost.totalStoppedMicros / traced)) "
+                    + "from interrupt to resume).")
         }
         if let e = r.tracerEvents {
             var parts: [String] = []
@@ -27,7 +30,9 @@ extension RecordingSummary {
             if e.groupStops > 0 { parts.append("honoured \(e.groupStops) group-stops (SIGSTOP…)") }
             if e.threadsFollowed > 0 { parts.append("followed \(e.threadsFollowed) new threads") }
             if e.execs > 0 { parts.append("followed \(e.execs) exec calls") }
-            if e.lateStops > 0 { parts.append("\(e.lateStops) samples waited for an uninterruptible sleep to end") }
+            if e.lateStops > 0 {
+                parts.append("\(e.lateStops) interrupts were answered after the next tick (no free CPU, or an uninterruptible sleep)")
+            }
             if !parts.isEmpty { lines.append("ptrace: " + parts.joined(separator: "; ") + ".") }
             if e.leftAttached > 0 {
                 lines.append(
