@@ -61,7 +61,9 @@ public struct TracepointFormat: Hashable, Sendable {
                 fields.append(try parseField(line, lineNumber: index + 1))
             }
         }
-        guard let name else { throw KernelFormatsError(.malformedLine, "tracepoint format has no 'name:' line", line: 1) }
+        guard let name else {
+            throw KernelFormatsError(.malformedLine, "tracepoint format has no 'name:' line", line: 1)
+        }
         guard let id else { throw KernelFormatsError(.malformedLine, "tracepoint format has no 'ID:' line", line: 2) }
         return TracepointFormat(name: name, id: id, fields: fields, printFormat: printFormat)
     }
@@ -85,7 +87,8 @@ public struct TracepointFormat: Hashable, Sendable {
             }
         }
         guard let declaration, let offset, let size, let nameStart = declaration.lastIndex(of: " ") else {
-            throw KernelFormatsError(.malformedLine, "tracepoint field without declaration, offset or size: '\(line)'", line: lineNumber)
+            throw KernelFormatsError(
+                .malformedLine, "tracepoint field without declaration, offset or size: '\(line)'", line: lineNumber)
         }
         var fieldName = declaration[declaration.index(after: nameStart)...]
         if let bracket = fieldName.firstIndex(of: "[") { fieldName = fieldName[..<bracket] }
@@ -100,7 +103,9 @@ public struct TracepointFormat: Hashable, Sendable {
         let marker = Array("__print_flags(".utf8)
         let bytes = Array(printFormat.utf8)
         guard bytes.count >= marker.count,
-            let at = (0...(bytes.count - marker.count)).first(where: { bytes[$0..<$0 + marker.count].elementsEqual(marker) })
+            let at = (0...(bytes.count - marker.count)).first(where: {
+                bytes[$0..<$0 + marker.count].elementsEqual(marker)
+            })
         else { return [] }
         var result: [(UInt64, String)] = []
         // Entries are `{ VALUE, "TEXT" }` at the top level of the call's arguments, up to the
@@ -160,7 +165,8 @@ public struct SchedSwitchFormat: Hashable, Sendable {
     /// Throws: `KernelFormatsError(.malformedLine)` when the format has no usable `prev_state`.
     public init(_ format: TracepointFormat) throws(KernelFormatsError) {
         guard let field = format.field("prev_state"), [1, 2, 4, 8].contains(field.size) else {
-            throw KernelFormatsError(.malformedLine, "the \(format.name) tracepoint format has no prev_state field of 1, 2, 4 or 8 bytes")
+            throw KernelFormatsError(
+                .malformedLine, "the \(format.name) tracepoint format has no prev_state field of 1, 2, 4 or 8 bytes")
         }
         stateOffset = field.offset
         stateSize = field.size
@@ -186,7 +192,9 @@ public struct SchedSwitchFormat: Hashable, Sendable {
         // One bit is set in practice (task_state_index); take the lowest known one.
         for shift in 0..<64 {
             let bit = UInt64(1) << UInt64(shift)
-            if mask & bit != 0, let letter = stateLetters[bit] { return ThreadStateReading(letter: letter, isPreempted: false) }
+            if mask & bit != 0, let letter = stateLetters[bit] {
+                return ThreadStateReading(letter: letter, isPreempted: false)
+            }
         }
         return nil
     }

@@ -87,7 +87,9 @@ struct OffCPUTracker {
         open.removeAll()
     }
 
-    private func add(_ sample: PerfSample, state threadState: ThreadState, nanoseconds: UInt64, into state: inout RecordingState) {
+    private func add(
+        _ sample: PerfSample, state threadState: ThreadState, nanoseconds: UInt64, into state: inout RecordingState
+    ) {
         // A dead task's last switch-out is not a wait.
         guard threadState != .exiting, nanoseconds > 0 else { return }
         state.addSample(sample, threadState: threadState, weight: nanoseconds)

@@ -22,7 +22,8 @@ final class PtraceRecorder {
     let child: SuspendedChild?
     private var state: RecordingState
     private var unwinders: [Int32: LiveUnwinder] = [:]
-    private var lastRefresh: [Int32: Double] = [:]
+    /// Each thread's last unwound stack, for samples of a thread still blocked at the same place.
+    private var lastStacks: [Int32: PerfSample] = [:]
     /// Frames collected at most per stack; deeper stacks are cut at the root end.
     static let maxFrames = 1024
 
@@ -85,18 +86,18 @@ final class PtraceRecorder {
 
     private func prepare(targets: [Int32], tracer: ThreadTracer) {
         state.targets = Set(targets)
-        state.refreshMappings = { [unowned self] pid in
-            let now = MonotonicClock.seconds()
-            if let last = self.lastRefresh[pid], now - last < 0.1 { return nil }
-            self.lastRefresh[pid] = now
-            return try? ProcFS.maps(pid: pid)
-        }
+        let refresher = MappingRefresher()
+        state.refreshMappings = { refresher.refresh(pid: $0) }
         for pid in targets { loadProcess(pid) }
         tracer.onExec = { [unowned self] pid in
             self.unwinders[pid]?.flushCaches()
+            self.lastStacks = self.lastStacks.filter { self.state.threadProcess[$0.key] != pid }
             self.loadProcess(pid)
         }
-        tracer.onThreadExit = { [unowned self] pid, tid in self.unwinders[pid]?.forget(thread: tid) }
+        tracer.onThreadExit = { [unowned self] pid, tid in
+            self.unwinders[pid]?.forget(thread: tid)
+            self.lastStacks[tid] = nil
+        }
         tracer.onNewThread = { [unowned self] pid, tid in
             self.state.threadProcess[tid] = pid
             if let name = ProcFS.threadName(pid: pid, tid: tid) { self.state.threadNames[tid] = name }
@@ -151,8 +152,16 @@ final class PtraceRecorder {
         }
     }
 
-    /// Unwinds one stopped thread and adds its stack, weighted by its wall time.
+    /// Unwinds one stopped thread (or takes its previous stack when it stayed blocked at the
+    /// same place) and adds the stack, weighted by its wall time.
     private func record(_ sample: TracedThreadSample) {
+        let state = ThreadState(stateLetter: sample.stateLetter) ?? .unknown
+        if sample.isRepeat {
+            if let previous = lastStacks[sample.tid] {
+                self.state.addSample(previous, threadState: state, weight: max(sample.weightNanos, 1))
+            }
+            return
+        }
         let unwinder: LiveUnwinder
         if let existing = unwinders[sample.pid] {
             unwinder = existing
@@ -162,8 +171,8 @@ final class PtraceRecorder {
         }
         let chain = unwinder.unwind(thread: sample.tid)
         if case .initFailed = chain.end { return }
-        if state.threadNames[sample.tid] == nil, let name = ProcFS.threadName(pid: sample.pid, tid: sample.tid) {
-            state.threadNames[sample.tid] = name
+        if self.state.threadNames[sample.tid] == nil, let name = ProcFS.threadName(pid: sample.pid, tid: sample.tid) {
+            self.state.threadNames[sample.tid] = name
         }
         // As a user-mode callchain: the first address is where the thread stopped, the rest are
         // return addresses (RecordingState moves those back into their call instructions).
@@ -171,9 +180,8 @@ final class PtraceRecorder {
             cpuMode: PerfRecordMisc.user, ip: chain.programCounters.first ?? 0, pid: sample.pid, tid: sample.tid,
             time: sample.time, period: sample.weightNanos,
             callchain: [PerfCallchainContext.user] + chain.programCounters)
-        state.addSample(
-            perfSample, threadState: ThreadState(stateLetter: sample.stateLetter) ?? .unknown,
-            weight: max(sample.weightNanos, 1))
+        lastStacks[sample.tid] = perfSample
+        self.state.addSample(perfSample, threadState: state, weight: max(sample.weightNanos, 1))
     }
 }
 

@@ -9,7 +9,8 @@ extension Recorder {
     ) throws(RecordError) -> Recording {
         if let refusal { notices.append(PtraceFallback.notice(for: refusal)) }
         if options.offCPU && refusal == nil {
-            notices.append("--off-cpu is implied by the ptrace sampler: its wall-clock profile includes waiting threads.")
+            notices.append(
+                "--off-cpu is implied by the ptrace sampler: its wall-clock profile includes waiting threads.")
         }
         if child == nil, case .command(let args) = options.target {
             do { child = try SuspendedChild(arguments: args) } catch { throw RecordError(error) }
@@ -26,7 +27,8 @@ extension Recorder {
 
     /// Opens the off-CPU events (`--off-cpu`) on the targets.
     func openOffCPU(targets: [Int32]) throws(SamplingError) -> OffCPUSession {
-        let session = try OffCPUSession(targets: targets, launched: child != nil, dataPages: max(options.bufferPages, 256))
+        let session = try OffCPUSession(
+            targets: targets, launched: child != nil, dataPages: max(options.bufferPages, 256))
         notices.append(contentsOf: session.notices)
         return session
     }

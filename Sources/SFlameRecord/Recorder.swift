@@ -117,13 +117,8 @@ public final class Recorder {
         var state = RecordingState(
             targets: Set(targets), includeKernel: options.includeKernel && !session.configuration.excludeKernel,
             maxCallchainDepth: maxDepth)
-        var lastRefresh: [Int32: Double] = [:]
-        state.refreshMappings = { pid in
-            let now = MonotonicClock.seconds()
-            if let last = lastRefresh[pid], now - last < 0.1 { return nil }
-            lastRefresh[pid] = now
-            return try? ProcFS.maps(pid: pid)
-        }
+        let refresher = MappingRefresher()
+        state.refreshMappings = { refresher.refresh(pid: $0) }
         for pid in targets {
             if let maps = try? ProcFS.maps(pid: pid) { state.load(pid: pid, mappings: maps) }
             state.processNames[pid] = ProcFS.processName(pid: pid)

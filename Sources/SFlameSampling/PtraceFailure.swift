@@ -40,11 +40,14 @@ public enum PtraceFailure {
         }
         let scope: String
         switch sysctl.ptraceScope {
-        case nil: scope = "kernel.yama.ptrace_scope is not set (Yama is not enabled), so ordinary ptrace access checks apply"
+        case nil:
+            scope = "kernel.yama.ptrace_scope is not set (Yama is not enabled), so ordinary ptrace access checks apply"
         case 0?: scope = "kernel.yama.ptrace_scope is 0 (classic: same user, and the target must be dumpable)"
-        case 1?: scope = "kernel.yama.ptrace_scope is 1 (restricted: only descendants of the tracer, unless CAP_SYS_PTRACE)"
+        case 1?:
+            scope = "kernel.yama.ptrace_scope is 1 (restricted: only descendants of the tracer, unless CAP_SYS_PTRACE)"
         case 2?: scope = "kernel.yama.ptrace_scope is 2 (admin-only: CAP_SYS_PTRACE is required)"
-        case let value?: scope = "kernel.yama.ptrace_scope is \(value) (no attaching at all; it cannot be lowered without a reboot)"
+        case let value?:
+            scope = "kernel.yama.ptrace_scope is \(value) (no attaching at all; it cannot be lowered without a reboot)"
         }
         parts.append(
             scope + ". Tracing another user's process, or one that is not dumpable (setuid, setcap, "

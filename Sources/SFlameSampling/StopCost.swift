@@ -7,7 +7,7 @@
 /// time the thread needed to reach the stop (at once when it was running; a sleeping thread
 /// wakes; a runnable one first waits for a CPU), then the time it was *held* stopped while
 /// sflame read its stack. A *sweep* interrupts every thread at once and lasts until the last
-/// one is resumed.
+/// one is resumed (or, when a thread has not stopped by the next tick, until that tick).
 public struct StopCostSummary: Hashable, Sendable {
     /// Thread stops measured (samples taken).
     public var threadStops: Int
@@ -83,6 +83,9 @@ public struct TracerEvents: Hashable, Sendable {
     /// Interrupts still unanswered at the next tick (an uninterruptible wait, or no CPU to run
     /// on); the thread was sampled when it stopped, with all the elapsed time as its weight.
     public var lateStops = 0
+    /// Samples of threads still blocked where their previous sample found them, taken without
+    /// stopping them (the stack is the previous one).
+    public var repeats = 0
     /// Threads detached at the end, and threads left attached because they never stopped
     /// (the kernel releases them when sflame exits).
     public var detached = 0

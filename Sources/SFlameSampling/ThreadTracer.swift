@@ -18,6 +18,9 @@ public struct TracedThreadSample: Sendable {
     public var weightNanos: UInt64
     /// When the thread was seen stopped, CLOCK_MONOTONIC nanoseconds.
     public var time: UInt64
+    /// The thread was not stopped: it stayed blocked in a system call at the same user stack
+    /// pointer and program counter as at its previous sample, so its stack is that sample's.
+    public var isRepeat: Bool = false
 }
 
 /// The ptrace wall-clock sampler's tracer: attaches to every thread of the targets with
@@ -34,6 +37,11 @@ public struct TracedThreadSample: Sendable {
 ///   every tracee (kernel/ptrace.c, exit_ptrace), and a pending interrupt is cancelled.
 /// - `detachAll()` (also run by deinit) interrupts and detaches every thread, passing on a
 ///   signal that was about to be delivered.
+/// - A thread blocked in a system call at the same user stack pointer and program counter as
+///   when it was last sampled (/proc/PID/task/TID/syscall) is not stopped again: its stack is
+///   the same. Idle threads thus cost nothing after their first sample, and blocking calls that
+///   a stop cuts short with EINTR (epoll_wait, sigtimedwait, semop…; signal(7), "Interruption of
+///   system calls and library functions by stop signals") see it once per wait, not per sample.
 ///
 /// Every request comes from the thread that attached (a ptrace rule), so this class is used
 /// from one thread. It waits for each tracee by tid (waitpid with __WALL), never for "any
@@ -52,6 +60,16 @@ public final class ThreadTracer {
         var stateLetter: Character = "R"
         var isGroupStopped = false
         var lastSampleTime: UInt64
+        /// Where the thread was blocked (user SP and PC from /proc/…/syscall) when it was last
+        /// sampled with a stop, and where it was blocked before the pending interrupt.
+        var sampledBlockedAt: BlockedSite? = nil
+        var blockedAtInterrupt: BlockedSite? = nil
+    }
+
+    /// The user stack pointer and program counter of a thread blocked in a system call.
+    struct BlockedSite: Hashable {
+        var stackPointer: Substring
+        var programCounter: Substring
     }
 
     private var threads: [Int32: Thread] = [:]
@@ -123,7 +141,9 @@ public final class ThreadTracer {
                     try seize(thread: tid, process: pid)
                 } catch let error where tid != pid && (error.kind == .noSuchProcess || isOurs(tid)) {
                     // Exited meanwhile, or already followed through a clone event of its creator.
-                    if isOurs(tid) && threads[tid] == nil { threads[tid] = Thread(pid: pid, lastSampleTime: Self.now()) }
+                    if isOurs(tid) && threads[tid] == nil {
+                        threads[tid] = Thread(pid: pid, lastSampleTime: Self.now())
+                    }
                 }
             }
         }
@@ -135,7 +155,9 @@ public final class ThreadTracer {
     /// Attaches to one thread. The corresponding call is `ptrace(PTRACE_SEIZE)` with
     /// PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC.
     public func seize(thread tid: Int32, process pid: Int32) throws(SamplingError) {
-        if sflame_ptrace(PtraceRequest.seize, tid, nil, UnsafeMutableRawPointer(bitPattern: PtraceRequest.seizeOptions)) != 0 {
+        if sflame_ptrace(PtraceRequest.seize, tid, nil, UnsafeMutableRawPointer(bitPattern: PtraceRequest.seizeOptions))
+            != 0
+        {
             throw PtraceFailure.seizeError(errno: errno, pid: pid, tid: tid, sysctl: sysctl)
         }
         isDetached = false
@@ -167,11 +189,30 @@ public final class ThreadTracer {
     /// uninterruptible wait, or no CPU to run on) is not interrupted again; its sample, when it
     /// comes, weighs all the time since its previous one.
     public func sampleAll(_ body: (TracedThreadSample) -> Void) {
-        events.lateStops += sweep.remaining
-        sweep = (sweep.number + 1, Self.now(), 0)
+        let start = Self.now()
+        if sweep.remaining > 0 {
+            // The previous sweep is still waiting for some threads: count it as long as it ran.
+            events.lateStops += sweep.remaining
+            sweepNanos.append(start - sweep.start)
+        }
+        sweep = (sweep.number + 1, start, 0)
         for tid in threads.keys.sorted() {
             guard var thread = threads[tid], !thread.isInterruptPending else { continue }
-            guard let letter = Self.stateLetter(pid: thread.pid, tid: tid), letter != "Z", letter != "X" else { continue }
+            guard let letter = Self.stateLetter(pid: thread.pid, tid: tid), letter != "Z", letter != "X" else {
+                continue
+            }
+            let site = letter == "S" || letter == "D" ? Self.blockedSite(pid: thread.pid, tid: tid) : nil
+            if let site, site == thread.sampledBlockedAt {
+                let now = Self.now()
+                events.repeats += 1
+                threads[tid]?.lastSampleTime = now
+                body(
+                    TracedThreadSample(
+                        pid: thread.pid, tid: tid, stateLetter: letter, weightNanos: now - thread.lastSampleTime,
+                        time: now, isRepeat: true))
+                continue
+            }
+            thread.blockedAtInterrupt = site
             thread.stateLetter = letter
             thread.interruptTime = Self.now()
             guard sflame_ptrace(PtraceRequest.interrupt, tid, nil, nil) == 0 else { continue }  // ESRCH: exiting
@@ -224,7 +265,9 @@ public final class ThreadTracer {
     /// Waits until a tracee event arrives, an extra descriptor is readable or the timeout
     /// passes, then handles the events. Returns the readable extra descriptors.
     @discardableResult
-    public func pump(timeoutMilliseconds: Int32, extraFDs: [Int32] = [], _ body: (TracedThreadSample) -> Void = { _ in })
+    public func pump(
+        timeoutMilliseconds: Int32, extraFDs: [Int32] = [], _ body: (TracedThreadSample) -> Void = { _ in }
+    )
         -> [Int32]
     {
         collectEvents(body)
@@ -258,6 +301,7 @@ public final class ThreadTracer {
             if thread.isInterruptPending {
                 threads[tid]?.isInterruptPending = false
                 threads[tid]?.lastSampleTime = now
+                threads[tid]?.sampledBlockedAt = thread.blockedAtInterrupt
                 body(
                     TracedThreadSample(
                         pid: thread.pid, tid: tid, stateLetter: isGroupStop ? "T" : thread.stateLetter,
@@ -291,6 +335,7 @@ public final class ThreadTracer {
             // The exec'ing thread now has the process's pid; its former tid is gone silently.
             if let former = eventMessage(tid), Int32(former) != tid { threads[Int32(former)] = nil }
             events.execs += 1
+            threads[tid]?.sampledBlockedAt = nil
             onExec?(thread.pid)
             resume(tid, request: PtraceRequest.cont, signal: 0)
         case .signalDelivery(let signal):
@@ -348,7 +393,9 @@ public final class ThreadTracer {
                     threads[tid] = nil
                 } else if r == 0, threads[tid]?.isInterruptPending == false {
                     // Followed during the detach (a clone event): interrupt it too.
-                    if sflame_ptrace(PtraceRequest.interrupt, tid, nil, nil) == 0 { threads[tid]?.isInterruptPending = true }
+                    if sflame_ptrace(PtraceRequest.interrupt, tid, nil, nil) == 0 {
+                        threads[tid]?.isInterruptPending = true
+                    }
                 }
             }
             if !progressed { _ = waitForWake(timeoutMilliseconds: 10, extraFDs: []) }
@@ -403,6 +450,16 @@ public final class ThreadTracer {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// Where a blocked thread waits: the user stack pointer and program counter, the last two
+    /// fields of /proc/PID/task/TID/syscall (`NR ARG1…ARG6 SP PC`); nil when it is running or
+    /// the file is unreadable. Source: proc(5), /proc/pid/syscall.
+    static func blockedSite(pid: Int32, tid: Int32) -> BlockedSite? {
+        guard let text = try? ProcFS.readText("\(ProcFS.root)/\(pid)/task/\(tid)/syscall") else { return nil }
+        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard fields.count >= 9 else { return nil }
+        return BlockedSite(stackPointer: fields[fields.count - 2], programCounter: fields[fields.count - 1])
     }
 
     /// The state letter of /proc/PID/task/TID/stat (the character after the command's closing

@@ -47,7 +47,9 @@ public final class LiveUnwinder {
     /// - Parameter maxFrames: the frame limit per stack (default 1024).
     public init(maxFrames: Int = 1024) {
         // Allocation failure is the only way unw_create_addr_space returns NULL.
-        guard let space = sflame_upt_create_addr_space() else { preconditionFailure("unw_create_addr_space: out of memory") }
+        guard let space = sflame_upt_create_addr_space() else {
+            preconditionFailure("unw_create_addr_space: out of memory")
+        }
         self.space = space
         self.maxFrames = maxFrames
         _ = sflame_upt_cache_globally(space)
@@ -64,7 +66,9 @@ public final class LiveUnwinder {
         if let existing = contexts[tid] {
             context = existing
         } else {
-            guard let created = _UPT_create(tid) else { return LiveCallchain(programCounters: [], end: .initFailed(-1)) }
+            guard let created = _UPT_create(tid) else {
+                return LiveCallchain(programCounters: [], end: .initFailed(-1))
+            }
             contexts[tid] = created
             context = created
         }
@@ -75,7 +79,9 @@ public final class LiveUnwinder {
         pcs.reserveCapacity(32)
         while true {
             var ip: unw_word_t = 0
-            if sflame_upt_get_ip(&cursor, &ip) < 0 || ip == 0 { return LiveCallchain(programCounters: pcs, end: .complete) }
+            if sflame_upt_get_ip(&cursor, &ip) < 0 || ip == 0 {
+                return LiveCallchain(programCounters: pcs, end: .complete)
+            }
             pcs.append(UInt64(ip))
             if pcs.count >= maxFrames { return LiveCallchain(programCounters: pcs, end: .frameLimit) }
             let stepped = sflame_upt_step(&cursor)

@@ -19,9 +19,19 @@ struct RecordCommand: ParsableCommand {
             and/or folded stacks. The target is never stopped or signalled. Ctrl-C or SIGTERM end \
             the recording and still write the output; so does the target exiting.
 
+            Where threads wait: --off-cpu adds the time threads spend off the CPU (the \
+            sched:sched_switch tracepoint; never stops the target), weighted in nanoseconds, with \
+            a leaf naming the wait ([sleeping], [disk], [runnable]…). --sampler ptrace records a \
+            wall-clock profile instead: it stops each thread briefly per sample (PTRACE_INTERRUPT), \
+            unwinds its live stack and resumes it, and reports the stop cost per thread and per \
+            sample at the end; it always detaches (also on Ctrl-C, SIGTERM and target exit). When \
+            perf_event_open is refused (EACCES, EPERM, ENOSYS, seccomp), record falls back to it.
+
             Examples:
               sflame record --pid 4242 --duration 10 -o cpu.svg
               sflame record -F 999 -o out.svg -o out.folded -- ./my-server --port 8080
+              sflame record --off-cpu --pid 4242 -d 10 -o waits.svg
+              sflame record --sampler ptrace --pid 4242 -d 10 -o wall.svg
             """
     )
 

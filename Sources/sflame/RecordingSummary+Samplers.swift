@@ -19,19 +19,24 @@ extension RecordingSummary {
                 "ptrace stop cost per thread per sample: \(micros(cost.medianMicros)) from PTRACE_INTERRUPT to resume "
                     + "(median; p95 \(micros(cost.p95Micros)), max \(micros(cost.maxMicros))), of which "
                     + "\(micros(cost.medianHeldMicros)) held stopped while its stack was read (p95 "
-                    + "\(micros(cost.p95HeldMicros))); per sample of all \(Int(cost.medianThreadsPerSweep)) threads: "
-                    + "\(micros(cost.medianSweepMicros)) (median); threads were held stopped "
+                    + "\(micros(cost.p95HeldMicros))); per sample, stopping \(Int(cost.medianThreadsPerSweep)) threads: "
+                    + "\(micros(cost.medianSweepMicros)) (medians); threads were held stopped "
                     + "\(percent(cost.totalHeldMicros / traced)) of the time (\(percent(cost.totalStoppedMicros / traced)) "
                     + "from interrupt to resume).")
         }
         if let e = r.tracerEvents {
             var parts: [String] = []
+            if e.repeats > 0 {
+                parts.append("\(Grouped(e.repeats)) samples of threads still blocked where they were found before, not stopped")
+            }
             if e.signalsForwarded > 0 { parts.append("forwarded \(e.signalsForwarded) signals to the target") }
             if e.groupStops > 0 { parts.append("honoured \(e.groupStops) group-stops (SIGSTOP…)") }
             if e.threadsFollowed > 0 { parts.append("followed \(e.threadsFollowed) new threads") }
             if e.execs > 0 { parts.append("followed \(e.execs) exec calls") }
             if e.lateStops > 0 {
-                parts.append("\(e.lateStops) interrupts were answered after the next tick (no free CPU, or an uninterruptible sleep)")
+                parts.append(
+                    "\(e.lateStops) interrupts were answered after the next tick (no free CPU, or an uninterruptible sleep)"
+                )
             }
             if !parts.isEmpty { lines.append("ptrace: " + parts.joined(separator: "; ") + ".") }
             if e.leftAttached > 0 {

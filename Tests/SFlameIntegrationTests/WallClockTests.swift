@@ -9,24 +9,31 @@ import Testing
     let sleepPath = ["run_cycles", "sleep_phase"]
     let burnPath = ["run_cycles", "burn_phase", "burn_cpu"]
 
-    /// The sleep stack holds ≈ 90 % (±10 points) of the weight, and within 7 points of the share
-    /// sleepy measured itself (`truth`; a loaded machine lowers it: a preempted burn phase
+    /// The sleep stack holds ≈ 90 % (±10 points) of the weight, and within 10 points of the
+    /// share sleepy measured itself (`truth`; a loaded machine lowers it: a preempted burn phase
     /// overruns); the weight is wall time; waiting stacks end in `[sleeping]`.
     func expectNinetyPercentAsleep(
         _ folded: FoldedStacks, seconds: Double, threads: Int = 1, truth: Double,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let sleep = folded.share(containing: sleepPath)
-        #expect(abs(sleep - truth) <= 0.07, "sleep share \(sleep), sleepy measured \(truth)", sourceLocation: sourceLocation)
+        #expect(
+            abs(sleep - truth) <= 0.10, "sleep share \(sleep), sleepy measured \(truth)", sourceLocation: sourceLocation
+        )
         #expect(
             abs(sleep - 0.9) <= 0.10 + abs(truth - 0.9), "sleep share \(sleep), sleepy measured \(truth)",
             sourceLocation: sourceLocation)
-        #expect(folded.share(containing: burnPath) > 0.01, "the burn stack is there too", sourceLocation: sourceLocation)
+        #expect(
+            folded.share(containing: burnPath) > 0.01, "the burn stack is there too", sourceLocation: sourceLocation)
         // Weights are nanoseconds of wall time: the total is about the recording's length per thread.
         let wall = Double(folded.total) / 1e9 / Double(threads)
-        #expect(wall > seconds * 0.7 && wall < seconds * 1.15, "total \(wall) s per thread", sourceLocation: sourceLocation)
+        #expect(
+            wall > seconds * 0.7 && wall < seconds * 1.15, "total \(wall) s per thread", sourceLocation: sourceLocation)
+        // Most of the sleep stack is marked asleep; the rest is the thread woken and waiting for a CPU.
         let sleeping = folded.stacks.filter { $0.frames.last == "[sleeping]" }.reduce(0) { $0 + $1.weight }
-        #expect(Double(sleeping) / Double(folded.total) > 0.7, "the sleep stacks end in [sleeping]", sourceLocation: sourceLocation)
+        #expect(
+            Double(sleeping) > 0.7 * Double(folded.weight(containing: sleepPath)), "the sleep stacks end in [sleeping]",
+            sourceLocation: sourceLocation)
         #expect(
             folded.stacks.filter { $0.frames.contains("burn_cpu") && $0.frames.last == "burn_cpu" }.count > 0,
             "on-CPU stacks keep their real leaf", sourceLocation: sourceLocation)
@@ -37,7 +44,8 @@ import Testing
         let target = try SampleProcess(try Samples.path("sleepy"), arguments: ["60"])
         let before = try sleepAccount(target, 1)
         let r = SFlameBinary.run([
-            "record", "--off-cpu", "--pid", "\(target.pid)", "-d", "3", "-o", dir.file("o.folded"), "-o", dir.file("o.svg"),
+            "record", "--off-cpu", "--pid", "\(target.pid)", "-d", "3", "-o", dir.file("o.folded"), "-o",
+            dir.file("o.svg"),
         ])
         let truth = try sleepAccount(target, 2).share(since: before)
         #expect(r.status == 0, "\(r.standardError)")
@@ -73,7 +81,9 @@ import Testing
     @Test func theOnCPUDefaultShowsTheSleepStackAtZero() throws {
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("sleepy"), arguments: ["60"])
-        let r = SFlameBinary.run(["record", "--pid", "\(target.pid)", "-F", "999", "-d", "3", "-o", dir.file("o.folded")])
+        let r = SFlameBinary.run([
+            "record", "--pid", "\(target.pid)", "-F", "999", "-d", "3", "-o", dir.file("o.folded"),
+        ])
         #expect(r.status == 0, "\(r.standardError)")
         let folded = try FoldedStacks(file: dir.file("o.folded"))
         #expect(folded.total > 50, "samples: \(folded.total)")
@@ -81,15 +91,34 @@ import Testing
         #expect(folded.share(containing: burnPath) > 0.8)
     }
 
+    /// An idle thread is stopped once, then sampled without stops while it stays blocked at the
+    /// same place: epoll_wait, which every stop cuts short with EINTR, sees one or two stops
+    /// instead of one per sample.
+    @Test func anIdleThreadIsNotStoppedAtEverySample() throws {
+        let dir = try TemporaryDirectory()
+        let target = try SampleProcess(try Samples.path("idle-epoll"))
+        let r = SFlameBinary.run([
+            "record", "--sampler", "ptrace", "-F", "199", "--pid", "\(target.pid)", "-d", "2", "-o", dir.file("o.folded"),
+        ])
+        #expect(r.status == 0, "\(r.standardError)")
+        let folded = try FoldedStacks(file: dir.file("o.folded"))
+        #expect(folded.share(containing: ["main", "event_loop", "epoll_wait", "[sleeping]"]) > 0.95)
+        #expect(r.standardError.contains("not stopped"))
+        kill(target.pid, SIGUSR1)
+        let line = try target.waitForLines(count: 1) { $0.hasPrefix("eintr ") }[0]
+        let interruptions = Int(line.dropFirst("eintr ".count)) ?? -1
+        #expect(interruptions >= 1 && interruptions <= 3, "epoll_wait was cut short \(interruptions) times in ~400 samples")
+    }
+
     @Test func aTargetExitingMidRecordingInPtraceModeStillYieldsTheProfile() throws {
         let dir = try TemporaryDirectory()
-        let target = try SampleProcess(try Samples.path("sleepy"), arguments: ["1.5", "3"])
+        let target = try SampleProcess(try Samples.path("sleepy"), arguments: ["2.5", "3"])
         let r = SFlameBinary.run([
             "record", "--sampler", "ptrace", "--pid", "\(target.pid)", "-d", "30", "-o", dir.file("o.folded"),
         ])
         #expect(r.status == 0, "\(r.standardError)")
         #expect(r.standardError.contains("the target exited"))
-        #expect(try FoldedStacks(file: dir.file("o.folded")).share(containing: sleepPath) > 0.5)
+        #expect(try FoldedStacks(file: dir.file("o.folded")).share(containing: sleepPath) > 0.3)
         target.process.waitUntilExit()
         #expect(target.process.terminationStatus == 0, "the target exited normally, it was not killed")
     }
@@ -106,7 +135,9 @@ import Testing
         #expect(folded.stacks.contains { $0.frames.count > 1 && $0.frames[1].hasPrefix("sleepy-2-") })
         #expect(folded.share(containing: sleepPath) > 0.6)
         #expect(r.standardError.contains("followed 2 new threads"))
-        let failing = SFlameBinary.run(["record", "--sampler", "ptrace", "-o", dir.file("f.folded"), "--", "/bin/sh", "-c", "exit 3"])
+        let failing = SFlameBinary.run([
+            "record", "--sampler", "ptrace", "-o", dir.file("f.folded"), "--", "/bin/sh", "-c", "exit 3",
+        ])
         #expect(failing.status == 3, "\(failing.standardError)")
     }
 
@@ -115,7 +146,9 @@ import Testing
     @Test func signalsAndGroupStopsAreHonoured() throws {
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("sleepy"), arguments: ["60", "2"])
-        let recorder = try startRecorder(["record", "--sampler", "ptrace", "-F", "199", "--pid", "\(target.pid)", "-o", dir.file("o.folded")])
+        let recorder = try startRecorder([
+            "record", "--sampler", "ptrace", "-F", "199", "--pid", "\(target.pid)", "-o", dir.file("o.folded"),
+        ])
         defer { if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) } }
         try waitUntil("sflame traces the target") { tracerPID(of: target.pid) == recorder.processIdentifier }
         kill(target.pid, SIGUSR1)
@@ -131,7 +164,8 @@ import Testing
         recorder.waitUntilExit()
         #expect(recorder.terminationStatus == 0)
         #expect(tracerPID(of: target.pid) == 0, "detached")
-        #expect(target.state == "T", "still stopped by its SIGSTOP after the detach: \(String(describing: target.state))")
+        #expect(
+            target.state == "T", "still stopped by its SIGSTOP after the detach: \(String(describing: target.state))")
         kill(target.pid, SIGCONT)
         kill(target.pid, SIGUSR1)
         try target.waitForLine("signal", count: 3)
@@ -142,7 +176,9 @@ import Testing
     func aStopSignalInPtraceModeDetachesAndLeavesTheTargetRunning(signal: Int32) throws {
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("two-hot"), arguments: ["60"])
-        let recorder = try startRecorder(["record", "--sampler", "ptrace", "-F", "499", "--pid", "\(target.pid)", "-o", dir.file("o.folded")])
+        let recorder = try startRecorder([
+            "record", "--sampler", "ptrace", "-F", "499", "--pid", "\(target.pid)", "-o", dir.file("o.folded"),
+        ])
         defer { if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) } }
         try waitUntil("sflame traces the target") { tracerPID(of: target.pid) == recorder.processIdentifier }
         let startTicks = cpuTicks(of: target.pid)
@@ -153,7 +189,9 @@ import Testing
         let folded = try FoldedStacks(file: dir.file("o.folded"))
         #expect(folded.share(containing: ["run_loop", "path_a", "hot_a"]) > 0.5)
         #expect(tracerPID(of: target.pid) == 0, "detached")
-        #expect(target.state != nil && !["T", "t", "Z"].contains(target.state!), "state \(String(describing: target.state))")
+        #expect(
+            target.state != nil && !["T", "t", "Z"].contains(target.state!), "state \(String(describing: target.state))"
+        )
         let ticks = cpuTicks(of: target.pid)
         try waitUntil("the target keeps running") { cpuTicks(of: target.pid) > ticks }
     }
@@ -161,7 +199,9 @@ import Testing
     @Test func aKilledSflameLeavesTheTargetRunning() throws {
         let target = try SampleProcess(try Samples.path("workers"), arguments: ["4", "0", "60"])
         let dir = try TemporaryDirectory()
-        let recorder = try startRecorder(["record", "--sampler", "ptrace", "-F", "999", "--pid", "\(target.pid)", "-o", dir.file("o.folded")])
+        let recorder = try startRecorder([
+            "record", "--sampler", "ptrace", "-F", "999", "--pid", "\(target.pid)", "-o", dir.file("o.folded"),
+        ])
         defer { if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) } }
         try waitUntil("sflame traces the target") { tracerPID(of: target.pid) == recorder.processIdentifier }
         let startTicks = cpuTicks(of: target.pid)
@@ -180,9 +220,11 @@ import Testing
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("sleepy"), arguments: ["60"])
         let before = try sleepAccount(target, 1)
-        let r = ProcessRunner.run(try Samples.path("deny-perf"), [
-            errno, SFlameBinary.path, "record", "--pid", "\(target.pid)", "-d", "2", "-o", dir.file("o.folded"),
-        ])
+        let r = ProcessRunner.run(
+            try Samples.path("deny-perf"),
+            [
+                errno, SFlameBinary.path, "record", "--pid", "\(target.pid)", "-d", "2", "-o", dir.file("o.folded"),
+            ])
         let truth = try sleepAccount(target, 2).share(since: before)
         #expect(r.status == 0, "\(r.standardError)")
         let notice = r.standardError.split(separator: "\n").first { $0.contains("falling back to the ptrace sampler") }
@@ -202,10 +244,12 @@ import Testing
         let binary = dir.file("sflame")
         try FileManager.default.copyItem(atPath: SFlameBinary.path, toPath: binary)
         let target = try SampleProcess(try Samples.path("sleepy"), arguments: ["30"])
-        let r = ProcessRunner.run("/usr/bin/setpriv", [
-            "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", binary, "record", "--sampler",
-            "ptrace", "--pid", "\(target.pid)", "-d", "1", "-o", dir.file("x.folded"),
-        ], environment: ["LD_LIBRARY_PATH": ProcessInfo.processInfo.environment["LD_LIBRARY_PATH"] ?? ""])
+        let r = ProcessRunner.run(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", binary, "record", "--sampler",
+                "ptrace", "--pid", "\(target.pid)", "-d", "1", "-o", dir.file("x.folded"),
+            ], environment: ["LD_LIBRARY_PATH": ProcessInfo.processInfo.environment["LD_LIBRARY_PATH"] ?? ""])
         #expect(r.status == 4, "\(r.standardError)")
         #expect(r.standardError.contains("PTRACE_SEIZE"))
         #expect(r.standardError.contains("EPERM"))
@@ -257,10 +301,11 @@ func tracerPID(of pid: Int32) -> Int32 {
 /// Whether every thread of a process is stopped (state T or t).
 func threadsStopped(_ pid: Int32) -> Bool {
     let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-    return !tasks.isEmpty && tasks.allSatisfy { tid in
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
-            let close = text.lastIndex(of: ")")
-        else { return false }
-        return ["T", "t"].contains(text[text.index(close, offsetBy: 2)])
-    }
+    return !tasks.isEmpty
+        && tasks.allSatisfy { tid in
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
+                let close = text.lastIndex(of: ")")
+            else { return false }
+            return ["T", "t"].contains(text[text.index(close, offsetBy: 2)])
+        }
 }

@@ -66,7 +66,9 @@ import Testing
     }
 
     @Test func malformedFormatsNameTheLine() {
-        #expect(throws: KernelFormatsError.self) { try TracepointFormat.parse("name: x\nID: 1\n\tfield:int a;\tsize:4;\n") }
+        #expect(throws: KernelFormatsError.self) {
+            try TracepointFormat.parse("name: x\nID: 1\n\tfield:int a;\tsize:4;\n")
+        }
         do {
             _ = try TracepointFormat.parse("name: x\nID: 1\n\tfield:int a;\tsize:4;\n")
         } catch {

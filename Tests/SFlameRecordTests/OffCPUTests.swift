@@ -3,6 +3,7 @@ import Foundation
 import SFlameKernelFormats
 import SFlameProfile
 import Testing
+
 @testable import SFlameRecord
 
 /// Off-CPU pairing and the profiles of the wall-clock and off-CPU modes, from records.
@@ -27,19 +28,25 @@ import Testing
     }
 
     func out(tid: Int32, time: UInt64, state: Int64, ip: UInt64 = 0x40_0010) -> PerfRecord {
-        .sample(PerfSample(cpuMode: 2, ip: ip, pid: 100, tid: tid, time: time, period: 1,
-                           callchain: [PerfCallchainContext.user, ip, 0x40_0100], raw: raw(state)))
+        .sample(
+            PerfSample(
+                cpuMode: 2, ip: ip, pid: 100, tid: tid, time: time, period: 1,
+                callchain: [PerfCallchainContext.user, ip, 0x40_0100], raw: raw(state)))
     }
 
     func into(tid: Int32, time: UInt64) -> PerfRecord {
-        .contextSwitch(PerfContextSwitch(isOut: false, isPreempt: false, sampleID: PerfSampleID(pid: 100, tid: tid, time: time)))
+        .contextSwitch(
+            PerfContextSwitch(isOut: false, isPreempt: false, sampleID: PerfSampleID(pid: 100, tid: tid, time: time)))
     }
 
     func state() -> RecordingState {
         var s = RecordingState(targets: [100], includeKernel: false, maxCallchainDepth: 127)
-        s.load(pid: 100, mappings: [
-            ProcMapping(start: 0x40_0000, end: 0x40_2000, isExecutable: true, fileOffset: 0, inode: 7, path: "/bin/app")
-        ])
+        s.load(
+            pid: 100,
+            mappings: [
+                ProcMapping(
+                    start: 0x40_0000, end: 0x40_2000, isExecutable: true, fileOffset: 0, inode: 7, path: "/bin/app")
+            ])
         return s
     }
 
@@ -118,7 +125,8 @@ import Testing
         var s = RecordingState(targets: [100], includeKernel: false, maxCallchainDepth: 127)
         s.processNames[100] = "app"
         let chain: [UInt64] = [PerfCallchainContext.user, 0x1000, 0x2000]
-        let sample = PerfSample(cpuMode: 2, ip: 0x1000, pid: 100, tid: 100, time: 1, period: 10_000_000, callchain: chain)
+        let sample = PerfSample(
+            cpuMode: 2, ip: 0x1000, pid: 100, tid: 100, time: 1, period: 10_000_000, callchain: chain)
         s.addSample(sample)  // on-CPU: period 10 ms
         if withOffCPU { s.addSample(sample, threadState: .sleeping, weight: 90_000_000) }
         return s
@@ -131,9 +139,10 @@ import Testing
 
     @Test func offCPUProfilesCarryCPUOffCPUAndWall() throws {
         let profile = assemble(state(withOffCPU: true), mode: .offCPU)
-        #expect(profile.sampleTypes.map(\.description) == [
-            "samples/count", "cpu/nanoseconds", "off-cpu/nanoseconds", "wall/nanoseconds",
-        ])
+        #expect(
+            profile.sampleTypes.map(\.description) == [
+                "samples/count", "cpu/nanoseconds", "off-cpu/nanoseconds", "wall/nanoseconds",
+            ])
         #expect(profile.defaultSampleType == "wall")
         #expect(profile.totalValue(sampleTypeIndex: 1) == 10_000_000)
         #expect(profile.totalValue(sampleTypeIndex: 2) == 90_000_000)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Testing
+
 @testable import SFlameSampling
 
 @Suite struct TraceeStatusTests {
@@ -69,6 +70,8 @@ import Testing
         #expect(summary.sweeps == 3 && summary.medianSweepMicros == 20 && summary.maxSweepMicros == 30)
         #expect(summary.medianThreadsPerSweep == 2)
         #expect(summary.totalStoppedMicros == 110 && summary.totalHeldMicros == 3.1)
-        #expect(StopCostSummary(threadStopNanos: [], stoppedNanos: [], sweepNanos: [], threadsPerSweep: []).medianMicros == 0)
+        #expect(
+            StopCostSummary(threadStopNanos: [], stoppedNanos: [], sweepNanos: [], threadsPerSweep: []).medianMicros
+                == 0)
     }
 }
