@@ -16,7 +16,7 @@ struct RecordCommand: ParsableCommand {
         discussion: """
             Attaches to every thread of the target (and threads it starts while recording) with \
             perf_event_open, samples call stacks at the given frequency, and writes a flame graph \
-            and/or folded stacks. The target is never stopped or signalled. Ctrl-C or SIGTERM end \
+            and/or folded stacks. The perf sampler never stops or signals the target. Ctrl-C or SIGTERM end \
             the recording and still write the output; so does the target exiting.
 
             Where threads wait: --off-cpu adds the time threads spend off the CPU (the \
@@ -50,7 +50,7 @@ struct RecordCommand: ParsableCommand {
     @Flag(name: .long, help: "Put each thread (name-tid) under its process in the folded stacks and the flame graph.")
     var perThread = false
 
-    @Option(name: .long, help: ArgumentHelp("The sampler: perf (perf_event_open, on-CPU, never stops the target) or ptrace (stops each thread briefly per sample: a wall-clock profile that shows waiting threads; the stop cost is reported). perf falls back to ptrace when perf_event_open is refused.", valueName: "perf|ptrace"))
+    @Option(name: .long, help: ArgumentHelp("The sampler: perf (perf_event_open, on-CPU, never stops the target) or ptrace (stops each thread briefly per sample: a wall-clock profile that shows waiting threads; threads blocked where they were are not stopped again; the stop cost is reported, typically 40-100 µs held per stopped thread). perf falls back to ptrace when perf_event_open is refused.", valueName: "perf|ptrace"))
     var sampler: Sampler = .perf
 
     @Flag(name: .long, help: "Also record where threads wait off the CPU (sched:sched_switch), weighted in nanoseconds beside the on-CPU time; waits end in [sleeping], [disk], [runnable]….")
