@@ -87,7 +87,9 @@ let package = Package(
         .target(name: "SFlameTestSupport", path: "Tests/SFlameTestSupport"),
         .testTarget(name: "SFlameRecordTests", dependencies: ["SFlameRecord", "SFlameKernelFormats", "SFlameTestSupport"]),
         .testTarget(name: "SFlameProfileTests", dependencies: ["SFlameProfile"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats"]),
+        .testTarget(
+            name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats", "SFlameProfile"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameProfile"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SFlameSymbolicationTests",

@@ -9,6 +9,8 @@
 #include <libunwind-ptrace.h>
 #include <sys/auxv.h>
 
+#include "ptrace_shim.h"
+
 /// Looks `ip` up in a binary-search table of `.eh_frame_hdr` form described by `di` and fills
 /// `pi` (with the parsed FDE when `need_unwind_info`). Exported by libunwind but not declared
 /// in its public headers; perf's unwind-libunwind-local.c declares it the same way.

@@ -14,6 +14,8 @@ struct ProfileAssembler {
     let debugInfoPaths: [String]
     /// The symbolizer to use (one that already loaded the target's modules); a new one when nil.
     var symbolizer: Symbolizer? = nil
+    /// What the sample values mean (on-CPU, off-CPU + on-CPU, wall clock). Default on-CPU.
+    var mode: ProfileMode = .onCPU
 
     /// The frames of one recorded address: its location, and facts for the quality report.
     private struct Resolved {
@@ -28,7 +30,7 @@ struct ProfileAssembler {
     func assemble(wallStartNanos: Int64, durationSeconds: Double) -> (Profile, UnwindQuality) {
         let symbolizer = self.symbolizer ?? Symbolizer(options: SymbolizerOptions(debugInfoPaths: debugInfoPaths))
         let kernelSymbols = state.includeKernel ? Self.loadKernelSymbols() : nil
-        let sampleTypes = [ValueType.samples, Self.valueType(for: event)]
+        let sampleTypes = mode.sampleTypes(cpu: Self.valueType(for: event))
         var builder = ProfileBuilder(sampleTypes: sampleTypes)
         var mappingIDs: [Int32: MappingID] = [:]
         var kernelMapping: MappingID?
@@ -140,16 +142,28 @@ struct ProfileAssembler {
                     locations.append(marker)
                 }
             }
+            if let name = key.threadState?.frameName {
+                // The wait state as a synthetic leaf frame (ThreadState): `…;sleep_phase;[sleeping]`.
+                locations.insert(builder.location(lines: [Line(functionID: builder.function(name: name))]), at: 0)
+            }
+            var sampleLabels = labels(pid: key.pid, tid: key.tid)
+            if mode.labelsThreadState {
+                sampleLabels.append(Label(key: Label.Key.threadState, string: (key.threadState ?? .running).labelValue))
+            }
             builder.addSample(
-                locationIDs: locations, values: [Int64(weight.count), Int64(weight.period)],
-                labels: labels(pid: key.pid, tid: key.tid))
+                locationIDs: locations,
+                values: mode.values(count: weight.count, weight: weight.period, threadState: key.threadState),
+                labels: sampleLabels)
         }
         quality.modules = blame.map { UnwindQuality.ModuleReport(module: $0.key.module, truncatedSamples: $0.value, reason: $0.key.reason) }
             .sorted { ($0.truncatedSamples, $1.module) > ($1.truncatedSamples, $0.module) }
 
         var profile = builder.profile
-        profile.defaultSampleType = ValueType.samples.type
-        if event.isTimer {
+        profile.defaultSampleType = mode.defaultSampleType
+        if mode == .wallClock {
+            profile.periodType = ProfileMode.wallNanoseconds
+            profile.period = Int64(1_000_000_000 / max(frequencyHz, 1))
+        } else if event.isTimer {
             profile.periodType = ValueType.cpuPeriod
             profile.period = Int64(1_000_000_000 / max(frequencyHz, 1))
         } else {
@@ -159,7 +173,7 @@ struct ProfileAssembler {
         profile.timeNanos = wallStartNanos
         profile.durationNanos = Int64(durationSeconds * 1e9)
         profile.comments = [
-            "sflame: event \(event), \(frequencyHz) Hz",
+            mode == .wallClock ? "sflame: ptrace wall-clock sampler, \(frequencyHz) Hz" : "sflame: event \(event), \(frequencyHz) Hz",
             "sflame: \(state.stats.samples) samples, \(state.stats.lost) lost, "
                 + "\(quality.truncatedSamples) truncated, \(quality.unknownFrameSamples) with unknown frames",
         ]

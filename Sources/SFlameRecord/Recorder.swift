@@ -40,6 +40,11 @@ public struct Recording: Sendable {
     public var targets: [Int32]
     /// The launched command, when `record -- CMD` was used and it has exited.
     public var commandExit: ChildExitStatus?
+    /// The sampler that recorded (`.ptrace` also after a fallback).
+    public var sampler: Sampler = .perf
+    /// The ptrace sampler's stop cost and events; nil for the perf sampler.
+    public var stopCost: StopCostSummary?
+    public var tracerEvents: TracerEvents?
 }
 
 /// Records a CPU profile: opens perf events on the targets, reads the ring buffers until the
@@ -49,11 +54,13 @@ public struct Recording: Sendable {
 @available(*, noasync, message: "blocks the calling thread for the whole recording")
 public final class Recorder {
     public let options: RecordOptions
-    private var notices: [String] = []
-    private var child: SuspendedChild?
-    private var callGraph = CallGraphSetup.Decision(usesDwarf: false, stackBytes: 0)
+    var notices: [String] = []
+    var child: SuspendedChild?
+    var callGraph = CallGraphSetup.Decision(usesDwarf: false, stackBytes: 0)
     /// Shared by the call-graph decision and the final symbolization, so modules load once.
     private lazy var symbolizer = Symbolizer(options: SymbolizerOptions(debugInfoPaths: options.debugInfoPaths))
+    /// Why perf_event_open was refused, when the ptrace sampler may be tried instead.
+    private var perfRefusal: SamplingError?
 
     public init(options: RecordOptions) {
         self.options = options
@@ -92,7 +99,25 @@ public final class Recorder {
     public func run(progress: (RecordingProgress) -> Void = { _ in }) throws(RecordError) -> Recording {
         let signals: StopSignals
         do { signals = try StopSignals() } catch { throw RecordError(error) }
-        let (session, targets, maxDepth) = try openSession()
+        if options.sampler == .ptrace { return try runPtrace(signals: signals, progress: progress) }
+        let session: PerfSession, targets: [Int32], maxDepth: Int
+        do {
+            (session, targets, maxDepth) = try openSession()
+        } catch let error {
+            guard let refusal = perfRefusal else { throw error }
+            return try runPtrace(signals: signals, fallingBackFrom: refusal, progress: progress)
+        }
+        let offCPU: OffCPUSession?
+        do {
+            offCPU = options.offCPU ? try openOffCPU(targets: targets) : nil
+        } catch let error {
+            session.close()
+            if PtraceFallback.applies(to: error) {
+                return try runPtrace(signals: signals, fallingBackFrom: error, progress: progress)
+            }
+            child = nil
+            throw RecordError(error)
+        }
         var state = RecordingState(
             targets: Set(targets), includeKernel: options.includeKernel && !session.configuration.excludeKernel,
             maxCallchainDepth: maxDepth)
@@ -103,13 +128,8 @@ public final class Recorder {
             dwarf.stackTop = CallGraphSetup.stackTopReader()
             state.dwarf = dwarf
         }
-        var lastRefresh: [Int32: Double] = [:]
-        state.refreshMappings = { pid in
-            let now = MonotonicClock.seconds()
-            if let last = lastRefresh[pid], now - last < 0.1 { return nil }
-            lastRefresh[pid] = now
-            return try? ProcFS.maps(pid: pid)
-        }
+        let refresher = MappingRefresher()
+        state.refreshMappings = { refresher.refresh(pid: $0) }
         for pid in targets {
             if let maps = try? ProcFS.maps(pid: pid) { state.load(pid: pid, mappings: maps) }
             state.processNames[pid] = ProcFS.processName(pid: pid)
@@ -127,12 +147,14 @@ public final class Recorder {
             }
         } else {
             session.enable()
+            offCPU?.enable()
         }
-        let end = loop(session: session, state: &state, signals: signals, start: start, progress: progress)
+        let end = loop(session: session, offCPU: offCPU, state: &state, signals: signals, start: start, progress: progress)
         session.disable()
         session.drain { state.apply($0) }
         state.stats.decodeErrors = session.decodeErrors
         session.close()
+        offCPU?.finish(into: &state)
         let duration = MonotonicClock.seconds() - start
         progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))
 
@@ -140,7 +162,7 @@ public final class Recorder {
         defer { withExtendedLifetime(vdso) {} }
         let assembler = ProfileAssembler(
             state: state, event: session.configuration.event, frequencyHz: options.frequencyHz,
-            debugInfoPaths: options.debugInfoPaths, symbolizer: symbolizer)
+            debugInfoPaths: options.debugInfoPaths, symbolizer: symbolizer, mode: offCPU == nil ? .onCPU : .offCPU)
         let (profile, quality) = assembler.assemble(wallStartNanos: wallStart, durationSeconds: duration)
         return Recording(
             profile: profile, stats: state.stats, quality: quality, end: end, durationSeconds: duration,
@@ -168,14 +190,17 @@ public final class Recorder {
     }
 
     private func loop(
-        session: PerfSession, state: inout RecordingState, signals: StopSignals, start: Double,
+        session: PerfSession, offCPU: OffCPUSession?, state: inout RecordingState, signals: StopSignals, start: Double,
         progress: (RecordingProgress) -> Void
     ) -> RecordingEnd {
         var lastProgress = 0.0
         var lastLivenessCheck = 0.0
         while true {
-            _ = session.wait(timeoutMilliseconds: 100, extraFDs: [signals.wakeFD])
+            // Off-CPU buffers are not polled (their events hang up as threads exit); they are read
+            // every 25 ms instead.
+            _ = session.wait(timeoutMilliseconds: offCPU == nil ? 100 : 25, extraFDs: [signals.wakeFD])
             session.drain { state.apply($0) }
+            offCPU?.drain(into: &state)
             let now = MonotonicClock.seconds()
             if now - lastProgress >= 0.25 {
                 lastProgress = now
@@ -259,7 +284,7 @@ public final class Recorder {
                     configuration.excludeKernel = true
                     continue
                 }
-                child = nil
+                if PtraceFallback.applies(to: error) { perfRefusal = error } else { child = nil }
                 throw RecordError(error)
             }
         }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import SFlameKernelFormats
+import SFlameProfile
 
 /// A user or kernel frame as recorded, before symbolization.
 enum FrameRef: Hashable {
@@ -26,6 +27,8 @@ struct StackKey: Hashable {
     var hitCallchainLimit: Bool
     /// Why DWARF unwinding of the user part stopped; nil with frame pointers.
     var userStop: UserStackStop? = nil
+    /// The thread's state in wall-clock and off-CPU samples (a waiting state adds a leaf frame).
+    var threadState: ThreadState? = nil
 }
 
 /// A module seen in the target's mappings.
@@ -144,7 +147,9 @@ struct RecordingState {
         }
     }
 
-    private mutating func addSample(_ s: PerfSample) {
+    /// Adds a sample's stack. `threadState` and `weight` (which replaces the sample's period) are
+    /// given for off-CPU intervals and ptrace samples.
+    mutating func addSample(_ s: PerfSample, threadState: ThreadState? = nil, weight: UInt64? = nil) {
         guard targets.contains(s.pid) else {
             stats.foreignSamples += 1
             return
@@ -161,12 +166,14 @@ struct RecordingState {
             for ip in split.kernel { frames.append(.kernel(ip)) }
         }
         let kernelCount = frames.count
-        if let dwarf {
+        // DWARF mode unwinds the sampled stack copy; a sample without registers but with a user
+        // callchain (an event opened without stack copies) keeps its frame-pointer frames.
+        if let dwarf, s.userRegisterABI != 0 || split.user.isEmpty {
             let (user, stop) = dwarfUserFrames(s, with: dwarf)
             frames.append(contentsOf: user)
             addStack(
                 StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: false,
-                    userStop: stop), period: s.period)
+                    userStop: stop, threadState: threadState), period: weight ?? s.period)
             return
         }
         if split.user.isEmpty && s.cpuMode == 2 { stats.emptyCallchains += 1 }
@@ -181,8 +188,10 @@ struct RecordingState {
         }
         let hitLimit = s.callchain.count >= maxCallchainDepth
         if hitLimit { stats.callchainLimitHits += 1 }
-        let key = StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit)
-        addStack(key, period: s.period)
+        let key = StackKey(
+            pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit,
+            threadState: threadState)
+        addStack(key, period: weight ?? s.period)
     }
 
     private mutating func addStack(_ key: StackKey, period samplePeriod: UInt64) {

@@ -30,6 +30,7 @@ enum RecordingSummary {
         if s.throttles > 0 {
             lines.append("the kernel throttled sampling \(s.throttles) times (kernel.perf_event_max_sample_rate).")
         }
+        lines.append(contentsOf: samplerLines(r))
         lines.append(contentsOf: qualityLines(r.quality))
         return lines
     }

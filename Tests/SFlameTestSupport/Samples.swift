@@ -57,13 +57,20 @@ public final class SampleProcess: @unchecked Sendable {
         try waitForLine(readyLine, timeout: timeout)
     }
 
-    /// Waits until the program prints `line` (a whole line) on stdout.
-    public func waitForLine(_ line: String, timeout: Double = 20) throws {
+    /// Waits until the program prints `line` (a whole line) on stdout, `count` times in all.
+    public func waitForLine(_ line: String, count: Int = 1, timeout: Double = 20) throws {
+        _ = try waitForLines(count: count, timeout: timeout, description: "'\(line)'") { $0 == Substring(line) }
+    }
+
+    /// Waits until the program printed `count` lines that satisfy `matches` on stdout, and
+    /// returns them all.
+    public func waitForLines(
+        count: Int, timeout: Double = 20, description: String = "the expected lines", matching matches: (Substring) -> Bool
+    ) throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let text = String(data: buffered, encoding: .utf8), text.split(separator: "\n").contains(Substring(line)) {
-                return
-            }
+            let found = String(decoding: buffered, as: UTF8.self).split(separator: "\n").filter(matches)
+            if found.count >= count { return found.map(String.init) }
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty {
                 if !process.isRunning { break }
@@ -71,7 +78,8 @@ public final class SampleProcess: @unchecked Sendable {
             }
             buffered.append(chunk)
         }
-        throw SampleError("\(process.executableURL?.lastPathComponent ?? "sample") did not print '\(line)' in time")
+        throw SampleError(
+            "\(process.executableURL?.lastPathComponent ?? "sample") did not print \(description) \(count) times in time")
     }
 
     /// The process state letter from /proc/PID/stat (R, S, T, t, Z…), or nil when gone.

@@ -69,6 +69,19 @@ pid_t sflame_spawn_suspended(const char *file, char *const argv[], int *go_fd, i
 /// ptrace(2) is variadic in glibc.
 long sflame_ptrace(int request, pid_t pid, void *address, void *data);
 
+/// Installs a SIGCHLD handler (async-signal-safe, so in C) that writes one byte to `wake_fd`, a
+/// non-blocking pipe, so a poll(2) loop wakes when a tracee stops or exits; the previous
+/// disposition is kept for sflame_restore_child_wake. No SA_NOCLDSTOP: ptrace stops must notify.
+int sflame_install_child_wake(int wake_fd);
+
+/// Peeks at the next waitable child or tracee without reaping it: waitid(P_ALL, WEXITED |
+/// WSTOPPED | WNOHANG | WNOWAIT | __WALL). Returns its pid, 0 when none is waiting, -1 with
+/// errno on error (ECHILD when there are none). A shim because siginfo_t's si_pid is in a union.
+pid_t sflame_wait_peek(void);
+
+/// Restores the SIGCHLD disposition saved by sflame_install_child_wake.
+void sflame_restore_child_wake(void);
+
 /// WIFEXITED / WEXITSTATUS / WIFSIGNALED / WTERMSIG are macros.
 int sflame_wifexited(int status);
 int sflame_wexitstatus(int status);
