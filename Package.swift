@@ -21,7 +21,9 @@ let package = Package(
         .target(
             name: "CDemangle",
             path: "Sources/CDemangle",
-            linkerSettings: [.linkedLibrary("stdc++")]
+            // libiberty (Debian's libiberty-dev) is a static, position-independent archive: its Rust
+            // demangler links into the PIE executable.
+            linkerSettings: [.linkedLibrary("stdc++"), .linkedLibrary("iberty")]
         ),
         .systemLibrary(
             name: "CElfutils",

@@ -2,6 +2,7 @@
 // libdw, libdwfl and libelf from elfutils (apt: libdw-dev libelf-dev; pkg-config: libdw).
 #include <elfutils/libdwfl.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/version.h>
 #include <dwarf.h>
 #include <gelf.h>

@@ -25,7 +25,7 @@ struct CallGraphSetup {
     /// frame pointers; most distribution libraries do (Debian's libc has none).
     static func decide(
         _ callGraph: CallGraph, unwinder: DwarfUnwinder, target: RecordOptions.Target, commandPath: String?,
-        symbolizer: Symbolizer
+        symbolizer: Symbolizer, moduleFiles: ModuleFiles? = nil
     ) -> Decision {
         switch callGraph {
         case .framePointers:
@@ -34,10 +34,15 @@ struct CallGraphSetup {
             return Decision(
                 usesDwarf: true, stackBytes: bytes,
                 notice: "call graph: DWARF (\(unwinder.rawValue)), \(bytes)-byte stack copies.")
+        case .auto(let bytes) where target == .systemWide:
+            return Decision(
+                usesDwarf: true, stackBytes: bytes,
+                notice: "call graph: DWARF (\(unwinder.rawValue)), \(bytes)-byte stack copies: a system-wide recording "
+                    + "meets processes without frame pointers; -g fp forces frame pointers.")
         case .auto(let bytes):
-            let paths = modulePaths(target: target, commandPath: commandPath)
-            for path in paths {
-                let share = symbolizer.framePointerShare(path: path)
+            let paths = modulePaths(target: target, commandPath: commandPath, moduleFiles: moduleFiles)
+            for (path, file) in paths {
+                let share = symbolizer.framePointerShare(path: file)
                 guard let share, share >= framePointerThreshold else {
                     let why =
                         share == nil ? "may lack frame pointers (it could not be checked)" : "has no frame pointers"
@@ -60,15 +65,20 @@ struct CallGraphSetup {
         }
     }
 
-    /// Executable file-backed modules to inspect, in mapping order (the executable first).
-    private static func modulePaths(target: RecordOptions.Target, commandPath: String?) -> [String] {
+    /// Executable file-backed modules to inspect, in mapping order (the executable first): their
+    /// paths, and the files to read (through a container's root, or the mapped file itself when
+    /// it was deleted or replaced: `ModuleFiles`).
+    private static func modulePaths(target: RecordOptions.Target, commandPath: String?, moduleFiles: ModuleFiles?)
+        -> [(path: String, file: String)]
+    {
         switch target {
         case .processes(let pids):
             var seen: Set<String> = []
-            var paths: [String] = []
+            var paths: [(String, String)] = []
             for pid in pids {
                 for m in (try? ProcFS.maps(pid: pid)) ?? [] where m.isExecutable && m.isFileBacked {
-                    if seen.insert(m.path).inserted { paths.append(m.path) }
+                    guard seen.insert(m.path).inserted else { continue }
+                    paths.append((m.path, moduleFiles?.openPath(pid: pid, file: MappedFile(m)) ?? m.path))
                 }
             }
             return paths
@@ -76,9 +86,13 @@ struct CallGraphSetup {
             guard let executable = commandPath ?? arguments.first.flatMap({ $0.contains("/") ? $0 : nil }) else {
                 return []
             }
-            var paths = [executable]
-            if let interpreter = (try? ModuleImage(path: executable))?.interpreter { paths.append(interpreter) }
+            var paths = [(executable, executable)]
+            if let interpreter = (try? ModuleImage(path: executable))?.interpreter {
+                paths.append((interpreter, interpreter))
+            }
             return paths
+        case .systemWide:
+            return []
         }
     }
 

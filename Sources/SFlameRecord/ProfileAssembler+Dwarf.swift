@@ -63,7 +63,11 @@ extension ProfileAssembler {
     }
 
     private func outermostAnonymousName(_ key: StackKey) -> String? {
-        guard key.frames.count > key.kernelCount, case .anonymous(let name, _)? = key.frames.last else { return nil }
-        return name
+        guard key.frames.count > key.kernelCount else { return nil }
+        switch key.frames.last {
+        case .anonymous(let name, _)?: return name
+        case .jit?: return "[JIT code]"
+        default: return nil
+        }
     }
 }

@@ -34,6 +34,9 @@ struct ProfileAssembler {
         var builder = ProfileBuilder(sampleTypes: sampleTypes)
         var mappingIDs: [Int32: MappingID] = [:]
         var kernelMapping: MappingID?
+        var kernelModuleMappings: [String: MappingID] = [:]
+        var jitMappings: [Int32: MappingID] = [:]
+        let perfMaps = PerfMaps(moduleFiles: state.moduleFiles)
         var anonymousMappings: [String: MappingID] = [:]
         var resolved: [FrameRef: Resolved] = [:]
         var quality = UnwindQuality()
@@ -63,7 +66,12 @@ struct ProfileAssembler {
                 }
                 if let symbol = kernelSymbols?.lookup(address) {
                     let f = builder.function(name: symbol.name, filename: symbol.module.map { "[\($0)]" } ?? "")
-                    let loc = builder.location(mappingID: kernelMapping, address: address, lines: [Line(functionID: f)])
+                    // A loadable module's symbols get the module as their mapping (`[nf_tables]`), as
+                    // perf names their DSO; the folded name stays `name_[k]` (KernelModules.swift).
+                    let mappingID = symbol.module.map { module in
+                        KernelModules.mapping(module, in: &kernelModuleMappings, builder: &builder)
+                    } ?? kernelMapping
+                    let loc = builder.location(mappingID: mappingID, address: address, lines: [Line(functionID: f)])
                     r = Resolved(location: loc, outerName: symbol.name, module: nil, isUnknown: false)
                 } else {
                     let loc = builder.location(mappingID: kernelMapping, address: address, lines: [])
@@ -93,6 +101,22 @@ struct ProfileAssembler {
                 }
                 let loc = builder.location(mappingID: id, address: address, lines: [])
                 r = Resolved(location: loc, outerName: nil, module: nil, isUnknown: true)
+            case .jit(let pid, let address):
+                let map = perfMaps.map(of: pid)
+                let id: MappingID
+                if let existing = jitMappings[pid] {
+                    id = existing
+                } else {
+                    // Named after the perf map, like perf's DSO for JIT code; kind .jit gives `_[j]`.
+                    id = builder.addMapping(
+                        start: 0, limit: 0, fileOffset: 0, filename: map?.path ?? "//anon",
+                        kind: map == nil ? nil : .jit, hasFunctions: map != nil)
+                    jitMappings[pid] = id
+                }
+                let name = map?.table.lookup(address)?.name
+                let lines = name.map { [Line(functionID: builder.function(name: $0))] } ?? []
+                let loc = builder.location(mappingID: id, address: address, lines: lines)
+                r = Resolved(location: loc, outerName: name, module: nil, isUnknown: name == nil)
             case .unmapped(let address):
                 let loc = builder.location(mappingID: nil, address: address, lines: [])
                 r = Resolved(location: loc, outerName: nil, module: nil, isUnknown: true)
@@ -190,6 +214,9 @@ struct ProfileAssembler {
         var labels = [Label(key: Label.Key.pid, number: Int64(pid)), Label(key: Label.Key.tid, number: Int64(tid))]
         if let name = state.threadNames[tid] { labels.append(Label(key: Label.Key.threadName, string: name)) }
         labels.append(Label(key: Label.Key.processName, string: state.processNames[pid] ?? "pid-\(pid)"))
+        if let namespacePID = state.moduleFiles?.namespacePID(of: pid) {
+            labels.append(Label(key: Label.Key.namespacePID, number: Int64(namespacePID)))
+        }
         return labels
     }
 

@@ -45,6 +45,12 @@ final class PtraceRecorder {
         case .command:
             guard let child else { throw RecordError(.launchFailed, "no command to launch") }
             targets = [child.pid]
+        case .systemWide:
+            throw RecordError(
+                .unsupportedTarget,
+                "System-wide recording (-a) needs the perf sampler: ptrace can stop only processes it attaches to "
+                    + "one by one. Give the processes with --pid, or allow perf_event_open (root, or "
+                    + "kernel.perf_event_paranoid ≤ 0).")
         }
         let tracer: ThreadTracer
         do {
@@ -86,6 +92,7 @@ final class PtraceRecorder {
 
     private func prepare(targets: [Int32], tracer: ThreadTracer) {
         state.targets = Set(targets)
+        state.moduleFiles = ModuleFiles()
         let refresher = MappingRefresher()
         state.refreshMappings = { refresher.refresh(pid: $0) }
         for pid in targets { loadProcess(pid) }

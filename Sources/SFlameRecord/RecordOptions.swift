@@ -9,6 +9,8 @@ public struct RecordOptions: Sendable {
         case processes([Int32])
         /// A command to launch and profile from its first instruction; argv[0] is looked up in PATH.
         case command([String])
+        /// Every process on every CPU (`-a`), including the idle task unless `includesIdle` is off.
+        case systemWide
     }
 
     public var target: Target
@@ -42,6 +44,12 @@ public struct RecordOptions: Sendable {
     /// nanoseconds, beside the on-CPU samples. Default false. Ignored by the ptrace sampler,
     /// whose wall-clock profile includes waiting threads anyway.
     public var offCPU = false
+    /// Also profile the processes the targets fork or exec during the recording, each under its
+    /// own process (`--follow-forks`). Default false: only the given processes (and their threads).
+    public var followForks = false
+    /// With `.systemWide`: keep the idle task's samples (the `swapper` root, CPUs with nothing
+    /// to run). Default true; `--no-idle` turns it off.
+    public var includesIdle = true
 
     public init(
         target: Target, event: EventSource = .cpuClock, frequencyHz: UInt64 = 99, durationSeconds: Double? = nil,

@@ -59,6 +59,8 @@ public final class Recorder {
     var callGraph = CallGraphSetup.Decision(usesDwarf: false, stackBytes: 0)
     /// Shared by the call-graph decision and the final symbolization, so modules load once.
     private lazy var symbolizer = Symbolizer(options: SymbolizerOptions(debugInfoPaths: options.debugInfoPaths))
+    /// The files of the targets' modules (containers, deleted and replaced binaries).
+    let moduleFiles = ModuleFiles()
     /// Why perf_event_open was refused, when the ptrace sampler may be tried instead.
     private var perfRefusal: SamplingError?
 
@@ -130,6 +132,7 @@ public final class Recorder {
         }
         let refresher = MappingRefresher()
         state.refreshMappings = { refresher.refresh(pid: $0) }
+        configureTargets(&state)
         for pid in targets {
             if let maps = try? ProcFS.maps(pid: pid) { state.load(pid: pid, mappings: maps) }
             state.processNames[pid] = ProcFS.processName(pid: pid)
@@ -149,9 +152,12 @@ public final class Recorder {
             session.enable()
             offCPU?.enable()
         }
-        let end = loop(session: session, offCPU: offCPU, state: &state, signals: signals, start: start, progress: progress)
+        let ordered = state.followsForks || state.isSystemWide ? TimeOrderedDrain() : nil
+        let end = loop(
+            session: session, offCPU: offCPU, state: &state, signals: signals, start: start, ordered: ordered,
+            progress: progress)
         session.disable()
-        session.drain { state.apply($0) }
+        if let ordered { ordered.drain(session, into: &state, final: true) } else { session.drain { state.apply($0) } }
         state.stats.decodeErrors = session.decodeErrors
         session.close()
         offCPU?.finish(into: &state)
@@ -166,7 +172,8 @@ public final class Recorder {
         let (profile, quality) = assembler.assemble(wallStartNanos: wallStart, durationSeconds: duration)
         return Recording(
             profile: profile, stats: state.stats, quality: quality, end: end, durationSeconds: duration,
-            notices: notices, targets: targets, commandExit: child?.wait(blocking: false))
+            notices: notices + targetNotices(state), targets: recordedProcesses(state, targets: targets),
+            commandExit: child?.wait(blocking: false))
     }
 
     /// Waits for the launched command to exit after the recording ended, unless a stop signal
@@ -191,7 +198,7 @@ public final class Recorder {
 
     private func loop(
         session: PerfSession, offCPU: OffCPUSession?, state: inout RecordingState, signals: StopSignals, start: Double,
-        progress: (RecordingProgress) -> Void
+        ordered: TimeOrderedDrain?, progress: (RecordingProgress) -> Void
     ) -> RecordingEnd {
         var lastProgress = 0.0
         var lastLivenessCheck = 0.0
@@ -199,7 +206,7 @@ public final class Recorder {
             // Off-CPU buffers are not polled (their events hang up as threads exit); they are read
             // every 25 ms instead.
             _ = session.wait(timeoutMilliseconds: offCPU == nil ? 100 : 25, extraFDs: [signals.wakeFD])
-            session.drain { state.apply($0) }
+            if let ordered { ordered.drain(session, into: &state) } else { session.drain { state.apply($0) } }
             offCPU?.drain(into: &state)
             let now = MonotonicClock.seconds()
             if now - lastProgress >= 0.25 {
@@ -216,6 +223,7 @@ public final class Recorder {
     }
 
     private func targetsExited(state: RecordingState) -> Bool {
+        if state.isSystemWide { return false }
         if let child { return child.wait(blocking: false) != nil }
         for pid in state.targets {
             if state.exited.contains(pid) { continue }
@@ -239,10 +247,14 @@ public final class Recorder {
             do { child = try SuspendedChild(arguments: args) } catch { throw RecordError(error) }
             targets = [child!.pid]
             configuration.enableOnExec = true
+        case .systemWide:
+            targets = []
+            // CPU-wide events see every task; nothing to inherit.
+            configuration.inherit = false
         }
         callGraph = CallGraphSetup.decide(
             options.callGraph, unwinder: options.unwinder, target: options.target,
-            commandPath: options.commandExecutablePath, symbolizer: symbolizer)
+            commandPath: options.commandExecutablePath, symbolizer: symbolizer, moduleFiles: moduleFiles)
         if let notice = callGraph.notice { notices.append(notice) }
         var dataPages = options.bufferPages
         if callGraph.usesDwarf {
@@ -256,6 +268,7 @@ public final class Recorder {
                 for pid in targets {
                     if child != nil { try session.attach(thread: pid) } else { try session.attach(process: pid) }
                 }
+                if case .systemWide = options.target { try session.attachAllTasks() }
                 return (session, targets, maxDepth)
             } catch let error {
                 session.close()

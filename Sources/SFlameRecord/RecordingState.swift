@@ -9,8 +9,12 @@ enum FrameRef: Hashable {
     /// An address inside a file-backed module: its index in `RecordingState.modules` and the
     /// file offset (already moved back into the call instruction for return addresses).
     case module(Int32, fileOffset: UInt64)
-    /// An address in memory without a file (`[vdso]`, JIT code), named by the mapping.
+    /// An address in memory without a file that is not code a JIT writes (`[vsyscall]`, a
+    /// file-less `[vdso]`), named by the mapping.
     case anonymous(name: String, address: UInt64)
+    /// An address in anonymous executable memory of a process (`//anon`, `[anon:…]`,
+    /// `/memfd:…`): code generated at run time, named from the process's perf map.
+    case jit(pid: Int32, address: UInt64)
     /// An address outside every known mapping.
     case unmapped(UInt64)
 }
@@ -36,6 +40,8 @@ struct ModuleRecord: Hashable {
     struct Key: Hashable {
         var path: String
         var inode: UInt64
+        /// 0, or the file-system view of a process in a container (``ModuleFiles/scope(of:)``).
+        var scope: UInt64 = 0
     }
     var path: String
     var inode: UInt64
@@ -70,6 +76,22 @@ struct RecordingState {
     var dwarf: DwarfUnwinding?
     /// Bumped whenever a process's mappings change, so its unwinder resynchronizes.
     var mappingGenerations: [Int32: Int] = [:]
+    /// Picks the file to read for each module (containers, deleted and replaced files); nil:
+    /// every module is read from its path.
+    var moduleFiles: ModuleFiles?
+    /// Follow processes the targets fork (`--follow-forks`): a child of a target becomes a target.
+    var followsForks = false
+    /// Keep the samples of every process (`-a`), not only the targets'.
+    var isSystemWide = false
+    /// Names a process (and thread) that no COMM record named yet, from /proc; nil: unknown.
+    var describeProcess: ((_ pid: Int32, _ tid: Int32) -> (process: String, thread: String?)?)?
+    /// Threads already looked up with `describeProcess`.
+    private var describedThreads: Set<Int32> = []
+    /// Processes whose /proc/PID/maps was read (`load`), so system-wide recordings read each once.
+    private var loadedProcesses: Set<Int32> = []
+    /// System-wide: drop the idle task's samples (pid 0), counted here.
+    var dropsIdle = false
+    private(set) var droppedIdleSamples = 0
 
     init(targets: Set<Int32>, includeKernel: Bool, maxCallchainDepth: Int) {
         self.targets = targets
@@ -86,19 +108,35 @@ struct RecordingState {
         return i
     }
 
+    /// The module of a file mapped by `pid`, its file chosen by `moduleFiles` on first sight.
+    mutating func module(pid: Int32, file: MappedFile) -> Int32 {
+        guard let moduleFiles else { return module(path: file.path, inode: file.identity.inode) }
+        let key = ModuleRecord.Key(path: file.path, inode: file.identity.inode, scope: moduleFiles.scope(of: pid))
+        if let i = moduleIndex[key] { return i }
+        let i = Int32(modules.count)
+        modules.append(
+            ModuleRecord(
+                path: file.path, inode: file.identity.inode, openPath: moduleFiles.openPath(pid: pid, file: file)))
+        moduleIndex[key] = i
+        return i
+    }
+
     /// Loads a process's mappings from /proc/PID/maps text.
     mutating func load(pid: Int32, mappings: [ProcMapping]) {
         var space = AddressSpace()
         for m in mappings where m.isExecutable {
-            space.insert(range(for: m))
+            space.insert(range(for: m, pid: pid))
         }
         addressSpaces[pid] = space
         mappingGenerations[pid, default: 0] += 1
+        loadedProcesses.insert(pid)
     }
 
-    private mutating func range(for m: ProcMapping) -> AddressSpace.Range {
+    private mutating func range(for m: ProcMapping, pid: Int32) -> AddressSpace.Range {
+        // A memfd is memory with a name (JIT code double-mapped through it), as in MMAP2 records below.
         let module: Int32? =
-            m.isFileBacked ? module(path: m.path, inode: m.inode) : m.path == "[vdso]" ? module(path: m.path, inode: 0) : nil
+            m.isFileBacked && !m.path.hasPrefix("/memfd:")
+            ? module(pid: pid, file: MappedFile(m)) : m.path == "[vdso]" ? module(path: m.path, inode: 0) : nil
         return AddressSpace.Range(
             start: m.start, end: m.end, fileOffset: m.fileOffset, module: module, name: m.path.isEmpty ? "//anon" : m.path,
             isExecutable: m.isExecutable)
@@ -110,10 +148,13 @@ struct RecordingState {
         case .sample(let s): addSample(s)
         case .mmap(let m):
             guard m.isExecutable, !m.isData else { return }
-            let isFile = m.filename.hasPrefix("/") && !m.filename.hasPrefix("/memfd:")
+            // "//anon" (anonymous memory, JIT code) starts with a slash too; files have an inode.
+            let isFile =
+                m.filename.hasPrefix("/") && !m.filename.hasPrefix("//") && !m.filename.hasPrefix("/memfd:")
+                && m.inode != 0
             let module: Int32? =
                 isFile
-                ? module(path: m.filename, inode: m.inode)
+                ? module(pid: m.pid, file: MappedFile(m))
                 : m.filename == "[vdso]" ? module(path: m.filename, inode: 0) : nil
             addressSpaces[m.pid, default: AddressSpace()].insert(
                 AddressSpace.Range(
@@ -124,14 +165,15 @@ struct RecordingState {
             threadNames[c.tid] = c.comm
             threadProcess[c.tid] = c.pid
             if c.pid == c.tid { processNames[c.pid] = c.comm }
-            if c.isExec && c.pid == c.tid && targets.contains(c.pid) {
+            if c.isExec && c.pid == c.tid && (targets.contains(c.pid) || isSystemWide) {
                 // exec replaced the address space; MMAP2 records for the new image follow.
                 addressSpaces[c.pid] = AddressSpace()
                 mappingGenerations[c.pid, default: 0] += 1
             }
         case .fork(let f):
             threadProcess[f.tid] = f.pid
-            if f.pid != f.parentPID, targets.contains(f.parentPID) {
+            if f.pid != f.parentPID, followsForks, targets.contains(f.parentPID) { targets.insert(f.pid) }
+            if f.pid != f.parentPID, targets.contains(f.parentPID) || isSystemWide {
                 // A forked child starts with a copy of its parent's address space.
                 addressSpaces[f.pid] = addressSpaces[f.parentPID]
                 mappingGenerations[f.pid, default: 0] += 1
@@ -150,9 +192,25 @@ struct RecordingState {
     /// Adds a sample's stack. `threadState` and `weight` (which replaces the sample's period) are
     /// given for off-CPU intervals and ptrace samples.
     mutating func addSample(_ s: PerfSample, threadState: ThreadState? = nil, weight: UInt64? = nil) {
-        guard targets.contains(s.pid) else {
+        guard targets.contains(s.pid) || isSystemWide else {
             stats.foreignSamples += 1
             return
+        }
+        if isSystemWide && s.pid == 0 && dropsIdle {
+            droppedIdleSamples += 1
+            return
+        }
+        if let describe = describeProcess, processNames[s.pid] == nil || threadNames[s.tid] == nil,
+            describedThreads.insert(s.tid).inserted, let name = describe(s.pid, s.tid)
+        {
+            // A process or thread first seen in a sample (system-wide, or a child before its COMM).
+            if processNames[s.pid] == nil { processNames[s.pid] = name.process }
+            if threadNames[s.tid] == nil { threadNames[s.tid] = name.thread }
+        }
+        if isSystemWide && s.pid > 0 && !loadedProcesses.contains(s.pid) {
+            // A process that was running before the recording: no MMAP2 records for its mappings.
+            loadedProcesses.insert(s.pid)
+            if let maps = refreshMappings?(s.pid) { load(pid: s.pid, mappings: maps) }
         }
         stats.samples += 1
         if sampledThreads.insert(s.tid).inserted {
@@ -207,7 +265,7 @@ struct RecordingState {
         if let ref = lookup(pid: pid, address: address) { return ref }
         if let fresh = refreshMappings?(pid) {
             var space = AddressSpace()
-            for m in fresh where m.isExecutable { space.insert(range(for: m)) }
+            for m in fresh where m.isExecutable { space.insert(range(for: m, pid: pid)) }
             addressSpaces[pid] = space
             mappingGenerations[pid, default: 0] += 1
             if let ref = lookup(pid: pid, address: address) { return ref }
@@ -221,6 +279,7 @@ struct RecordingState {
         if let module = r.module {
             return .module(module, fileOffset: address - r.start + r.fileOffset)
         }
+        if AddressSpace.isGeneratedCode(mappingName: r.name) { return .jit(pid: pid, address: address) }
         return .anonymous(name: r.name, address: address)
     }
 }

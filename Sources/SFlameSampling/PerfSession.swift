@@ -61,6 +61,20 @@ public final class PerfSession {
         attachedThreads.insert(tid)
     }
 
+    /// Opens one event per CPU that samples every task running there (pid -1: system-wide, as
+    /// `perf record -a`), the idle task included. Needs CAP_PERFMON (or CAP_SYS_ADMIN), or
+    /// kernel.perf_event_paranoid ≤ 0; the configuration should not inherit.
+    ///
+    /// Throws: the `SamplingError` of the first failed perf_event_open or mmap.
+    public func attachAllTasks() throws(SamplingError) {
+        for cpu in cpus where !rings.contains(where: { $0.cpu == cpu }) {
+            let event = try PerfEvent.open(configuration, tid: -1, cpu: Int32(cpu), sysctl: sysctl)
+            let ring = try RingBuffer(event: event, dataPages: dataPages, sysctl: sysctl)
+            rings.append((cpu, event, ring))
+            events.append(event)
+        }
+    }
+
     /// Opens events for every thread of a process, rescanning /proc/PID/task until no new
     /// thread appears (a thread created by a not-yet-attached thread would be missed
     /// otherwise). Threads that exit while we attach are skipped.

@@ -32,11 +32,25 @@ struct RecordCommand: ParsableCommand {
               sflame record -F 999 -o out.svg -o out.folded -- ./my-server --port 8080
               sflame record --off-cpu --pid 4242 -d 10 -o waits.svg
               sflame record --sampler ptrace --pid 4242 -d 10 -o wall.svg
+              sflame record -a -d 5 --no-idle --per-process -o all.folded
+              sflame record --follow-forks --per-process -o workers.svg -- ./prefork-server
             """
     )
 
     @Option(name: [.short, .customLong("pid")], help: ArgumentHelp("Processes to profile (comma-separated PIDs).", valueName: "PID[,PID…]"))
     var pids: PIDList?
+
+    @Flag(name: [.short, .customLong("all-cpus")], help: "Record every process on every CPU (system-wide, like perf record -a), each under its own root frame; the idle task is the swapper root.")
+    var allCPUs = false
+
+    @Flag(name: .long, help: "Also profile the processes the target forks or execs while recording, each under its own root frame (its name; name-PID with --per-process).")
+    var followForks = false
+
+    @Flag(name: .long, help: "Make each process's root frame name-PID instead of its name (processes with one name, forked workers, -a).")
+    var perProcess = false
+
+    @Flag(name: .long, help: "With -a: leave out the idle task's samples (CPUs with nothing to run).")
+    var noIdle = false
 
     @Option(name: [.customShort("F"), .customLong("frequency")], help: "Samples per second per thread.")
     var frequency: UInt64 = 99
@@ -87,11 +101,15 @@ struct RecordCommand: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        if pids == nil && command.isEmpty {
-            throw ValidationError("Give a target: --pid PID[,PID…] or -- CMD ARGS.")
+        let targetCount = (pids == nil ? 0 : 1) + (command.isEmpty ? 0 : 1) + (allCPUs ? 1 : 0)
+        if targetCount == 0 {
+            throw ValidationError("Give a target: --pid PID[,PID…], -a (every process), or -- CMD ARGS.")
         }
-        if pids != nil && !command.isEmpty {
-            throw ValidationError("Give either --pid or a command after --, not both.")
+        if targetCount > 1 {
+            throw ValidationError("Give one target: --pid, -a, or a command after --.")
+        }
+        if noIdle && !allCPUs {
+            throw ValidationError("--no-idle applies to system-wide recordings (-a).")
         }
         if frequency == 0 || frequency > 100_000 {
             throw ValidationError("--frequency must be between 1 and 100000 Hz (got \(frequency)).")
@@ -118,7 +136,8 @@ struct RecordCommand: ParsableCommand {
     private var resolvedOutputs: [String] { outputs.isEmpty ? ["sflame.svg"] : outputs }
 
     func run() throws {
-        let target: RecordOptions.Target = command.isEmpty ? .processes(pids!.values) : .command(command)
+        let target: RecordOptions.Target =
+            allCPUs ? .systemWide : command.isEmpty ? .processes(pids!.values) : .command(command)
         var options = RecordOptions(
             target: target, event: EventSource(name: event)!, frequencyHz: frequency, durationSeconds: duration,
             includeKernel: !noKernel, debugInfoPaths: debuginfoPath)
@@ -127,6 +146,8 @@ struct RecordCommand: ParsableCommand {
         options.commandExecutablePath = command.first.flatMap(CommandPath.resolve)
         options.sampler = sampler
         options.offCPU = offCPU
+        options.followForks = followForks
+        options.includesIdle = !noIdle
         let recorder = Recorder(options: options)
         let display = ProgressLine(enabled: !quiet && isatty(2) != 0)
         let recording: Recording
@@ -177,13 +198,13 @@ struct RecordCommand: ParsableCommand {
         let fold = FoldOptions(perThread: perThread)
         switch try OutputFormat(path: path) {
         case .folded:
-            try OutputFile.write(profile.folded(options: fold).text(), to: path)
+            try OutputFile.write(profile.folded(options: fold, processIDs: perProcess).text(), to: path)
         case .svg:
             var options = FlameGraphOptions()
             options.title = title ?? defaultTitle(profile)
             options.subtitle = subtitle(profile)
             options.countName = countName(profile)
-            let graph = try FlameGraph.render(profile.folded(options: fold), options: options)
+            let graph = try FlameGraph.render(profile.folded(options: fold, processIDs: perProcess), options: options)
             try OutputFile.write(graph.svg, to: path)
         }
     }
@@ -193,7 +214,9 @@ extension RecordCommand {
     /// "two-hot (PID 4242) · cpu-clock at 99 Hz · 5.0 s"
     fileprivate func subtitle(_ profile: Profile) -> String {
         let seconds = formatSeconds(Double(profile.durationNanos) / 1e9)
-        let target = command.isEmpty ? "PID \(pids?.values.map(String.init).joined(separator: ",") ?? "")" : command.joined(separator: " ")
+        let target =
+            allCPUs
+            ? "all CPUs" : command.isEmpty ? "PID \(pids?.values.map(String.init).joined(separator: ",") ?? "")" : command.joined(separator: " ")
         return "\(target) · \(samplingDescription(profile)) · \(seconds)"
     }
 }

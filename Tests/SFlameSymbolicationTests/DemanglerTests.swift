@@ -168,9 +168,46 @@ struct DemanglerTests {
 
     @Test(
         "other names are returned unchanged",
-        arguments: ["main", "_start", "memcpy@GLIBC_2.14", "_Z", "_Zjunk", "$sjunk", ""])
+        arguments: ["main", "_start", "_Z", "_Zjunk", "$sjunk", "_RNvjunk", "_Rb_tree_insert", "@", "f@", ""])
     func unchanged(symbol: String) {
         #expect(Demangler.demangle(symbol) == symbol)
         #expect(Demangler.displayName(symbol) == symbol)
+    }
+
+    @Test("Rust legacy symbols: escapes decoded and hash dropped by libiberty, as rustc-demangle does")
+    func rustLegacyEscapes() {
+        let symbol =
+            "_ZN4core3ptr85drop_in_place$LT$std..rt..lang_start$LT$$LP$$RP$$GT$..$u7b$$u7b$closure$u7d$$u7d$$GT$"
+            + "17h0123456789abcdefE"
+        #expect(Demangler.demangle(symbol) == "core::ptr::drop_in_place<std::rt::lang_start<()>::{{closure}}>")
+        #expect(
+            Demangler.displayName("_ZN4core3ptr35drop_in_place$LT$std..env..Args$GT$17h260e6fff11a80119E")
+                == "core::ptr::drop_in_place<std::env::Args>")
+    }
+
+    @Test(
+        "Rust v0 symbols (RFC 2603)",
+        arguments: [
+            ("_RNvNtCs1234_7mycrate3foo3bar", "mycrate::foo::bar"),
+            ("_RNvMCs6GmmlP4bgsG_1rINtB2_7WrappermE4spinB2_", "<r::Wrapper<u32>>::spin"),
+            ("_RNCNvCsgStHSCytQ6I_7mangled4main0B3_", "mangled::main::{closure#0}"),
+            ("_RINvCshhNdl82Kjmm_1g4hashmEB2_", "g::hash::<u32>"),
+        ])
+    func rustV0(symbol: String, expected: String) {
+        #expect(Demangler.demangle(symbol) == expected)
+        #expect(Demangler.displayName(symbol) == expected)
+    }
+
+    @Test(
+        "display names drop ELF symbol versions; demangle keeps them",
+        arguments: [
+            ("__libc_start_main@@GLIBC_2.34", "__libc_start_main", "__libc_start_main@@GLIBC_2.34"),
+            ("pthread_cond_wait@@GLIBC_2.3.2", "pthread_cond_wait", "pthread_cond_wait@@GLIBC_2.3.2"),
+            ("memcpy@GLIBC_2.2.5", "memcpy", "memcpy@GLIBC_2.2.5"),
+            ("_ZN2ns1fEi@@LIBNS_1.0", "ns::f", "ns::f(int)@@LIBNS_1.0"),
+        ])
+    func symbolVersions(symbol: String, display: String, demangled: String) {
+        #expect(Demangler.displayName(symbol) == display)
+        #expect(Demangler.demangle(symbol) == demangled)
     }
 }
