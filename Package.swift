@@ -88,7 +88,10 @@ let package = Package(
         .testTarget(name: "SFlameRecordTests", dependencies: ["SFlameRecord", "SFlameKernelFormats", "SFlameTestSupport"]),
         .testTarget(name: "SFlameProfileTests", dependencies: ["SFlameProfile"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats"]),
-        .testTarget(name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameProfile"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameDiff", "SFlameProfile"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFlameDiffTests", dependencies: ["SFlameDiff", "SFlameProfile"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SFlameSymbolicationTests",
             dependencies: ["SFlameSymbolication", "SFlameProfile"],

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The comparison of a baseline (BEFORE) and a comparison (AFTER) profile:
+//
+//   ProfileDiff(baseline: before, comparison: after)
+//     .normalization     applied or not, and why (automatic above a 10 % difference in totals)
+//     .functions         per function: self and total shares before/after, counts, z, p, Holm p
+//     .newStacks         stacks only in AFTER          .vanishedStacks   stacks only in BEFORE
+//     .callTree()        the merged call tree, changes rolled up from the leaves
+//
+// delta = comparison − baseline × baselineScale, per stack and per frame.
+
+import SFlameProfile
+
+/// One stack with its weight in each profile.
+public struct DiffStack: Sendable, Hashable {
+    /// Frame names, root first.
+    public var frames: [String]
+    /// The weight in BEFORE (0 when the stack is new).
+    public var baselineWeight: Int64
+    /// The weight in AFTER (0 when the stack vanished).
+    public var comparisonWeight: Int64
+
+    public init(frames: [String], baselineWeight: Int64, comparisonWeight: Int64) {
+        self.frames = frames
+        self.baselineWeight = baselineWeight
+        self.comparisonWeight = comparisonWeight
+    }
+}
+
+/// A before/after comparison of two profiles.
+public struct ProfileDiff: Sendable {
+    /// The options it was made with.
+    public let options: DiffOptions
+    /// BEFORE's total weight (> 0).
+    public let baselineTotal: Int64
+    /// AFTER's total weight (> 0).
+    public let comparisonTotal: Int64
+    /// Whether the baseline was scaled to the comparison's total, and why.
+    public let normalization: NormalizationDecision
+    /// Every function in either profile, sorted by name (bytewise).
+    public let functions: [FunctionChange]
+    /// How many functions had self weight in either profile: the size of the self family in
+    /// the Holm–Bonferroni correction.
+    public let selfFunctionCount: Int
+    /// Stacks only in AFTER, heaviest first (then by frames).
+    public let newStacks: [DiffStack]
+    /// Stacks only in BEFORE, heaviest first (then by frames).
+    public let vanishedStacks: [DiffStack]
+
+    let table: StackTable
+    let tree: DiffTree
+
+    /// Compares `comparison` (AFTER) against `baseline` (BEFORE).
+    ///
+    /// - Throws: `DiffError(.emptyInput)` when either profile has no weight;
+    ///   `DiffError(.invalidInput)` for negative weights or sums that overflow;
+    ///   `DiffError(.invalidRule)` for options out of range.
+    /// - Complexity: O(F + S log S · d) for F frames in S stacks of depth d.
+    public init(baseline: FoldedProfile, comparison: FoldedProfile, options: DiffOptions = DiffOptions())
+        throws(DiffError)
+    {
+        try self.init(
+            baseline: DiffInput(baseline, label: "BEFORE"), comparison: DiffInput(comparison, label: "AFTER"),
+            options: options)
+    }
+
+    /// Compares two encoded profiles (see `DiffInput`, which lets the two be encoded at once).
+    ///
+    /// - Throws: as `init(baseline:comparison:options:)` with folded profiles.
+    public init(baseline: DiffInput, comparison: DiffInput, options: DiffOptions = DiffOptions()) throws(DiffError) {
+        try options.validate()
+        guard baseline.totalWeight > 0 else {
+            throw DiffError(.emptyInput, "BEFORE has no samples (no stacks, or every count is 0)")
+        }
+        guard comparison.totalWeight > 0 else {
+            throw DiffError(.emptyInput, "AFTER has no samples (no stacks, or every count is 0)")
+        }
+        self.options = options
+        baselineTotal = baseline.totalWeight
+        comparisonTotal = comparison.totalWeight
+        normalization = ProfileDiff.decide(baseline: baselineTotal, comparison: comparisonTotal, options: options)
+        table = StackTable(baseline: baseline, comparison: comparison)
+        tree = DiffTree(table, baselineScale: normalization.baselineScale)
+        (functions, selfFunctionCount) = ProfileDiff.compareFunctions(
+            tree, totals: (baselineTotal, comparisonTotal), alpha: options.significanceLevel)
+        (newStacks, vanishedStacks) = ProfileDiff.oneSidedStacks(tree)
+    }
+
+    /// How many distinct stacks the two profiles have together.
+    public var stackCount: Int {
+        var n = 0
+        for i in 1..<tree.count where tree.baselineSelfWeight[i] > 0 || tree.comparisonSelfWeight[i] > 0 { n += 1 }
+        return n
+    }
+
+    /// Every stack with both weights, sorted by frames (bytewise).
+    public func stacks() -> [DiffStack] {
+        var out: [DiffStack] = []
+        tree.forEachPath { node, path in
+            guard tree.baselineSelfWeight[node] > 0 || tree.comparisonSelfWeight[node] > 0 else { return }
+            out.append(
+                DiffStack(
+                    frames: path.map { tree.name($0) }, baselineWeight: tree.baselineSelfWeight[node],
+                    comparisonWeight: tree.comparisonSelfWeight[node]))
+        }
+        return out
+    }
+
+    /// The merged call tree of both profiles, with weights rolled up from the leaves.
+    ///
+    /// - Parameter reversed: merge from the leaves (each stack reversed), as flamegraph.pl's
+    ///   `--reverse` does.
+    public func callTree(reversed: Bool = false) -> DiffTree {
+        reversed ? DiffTree(table.reversed(), baselineScale: normalization.baselineScale) : tree
+    }
+
+    /// The function called `name`, if either profile has it.
+    public func function(named name: String) -> FunctionChange? {
+        var low = 0
+        var high = functions.count
+        while low < high {
+            let mid = (low + high) / 2
+            if functions[mid].name.utf8.lexicographicallyPrecedes(name.utf8) { low = mid + 1 } else { high = mid }
+        }
+        return low < functions.count && functions[low].name == name ? functions[low] : nil
+    }
+
+    static func decide(baseline: Int64, comparison: Int64, options: DiffOptions) -> NormalizationDecision {
+        let difference = (Double(comparison) - Double(baseline)).magnitude / Double(baseline)
+        let scale = Double(comparison) / Double(baseline)
+        switch options.normalization {
+        case .always:
+            return NormalizationDecision(
+                isApplied: true, reason: .requested, relativeDifference: difference, baselineScale: scale)
+        case .never:
+            return NormalizationDecision(
+                isApplied: false, reason: .refused, relativeDifference: difference, baselineScale: 1)
+        case .automatic:
+            let apply = difference > options.automaticThreshold
+            return NormalizationDecision(
+                isApplied: apply, reason: apply ? .totalsDiffer : .totalsClose, relativeDifference: difference,
+                baselineScale: apply ? scale : 1)
+        }
+    }
+
+    /// Self and total weights per function from the call tree, their share changes and
+    /// significance. A node adds to its function's total unless an ancestor has the same name
+    /// (recursion counts once per stack).
+    private static func compareFunctions(_ tree: DiffTree, totals: (Int64, Int64), alpha: Double)
+        -> ([FunctionChange], Int)
+    {
+        let n = tree.names.count
+        var selfWeights = [(Int64, Int64)](repeating: (0, 0), count: n)
+        var totalWeights = [(Int64, Int64)](repeating: (0, 0), count: n)
+        var onPath = [Int32](repeating: 0, count: n)
+        var path: [Int32] = []  // name ids of the current node's ancestors and itself
+        // Unsafe buffers: this loop visits every node of the tree (millions for large profiles),
+        // and the indices are name ids below `n` by construction.
+        selfWeights.withUnsafeMutableBufferPointer { selfWeights in
+            totalWeights.withUnsafeMutableBufferPointer { totalWeights in
+                onPath.withUnsafeMutableBufferPointer { onPath in
+                    for node in 1..<tree.count {
+                        let d = Int(tree.depth[node])
+                        while path.count >= d { onPath[Int(path.removeLast())] -= 1 }
+                        let name = tree.nameIndex[node]
+                        let id = Int(name)
+                        if onPath[id] == 0 {
+                            totalWeights[id].0 += tree.baselineWeight[node]
+                            totalWeights[id].1 += tree.comparisonWeight[node]
+                        }
+                        onPath[id] += 1
+                        path.append(name)
+                        selfWeights[id].0 += tree.baselineSelfWeight[node]
+                        selfWeights[id].1 += tree.comparisonSelfWeight[node]
+                    }
+                }
+            }
+        }
+        func changes(_ weights: [(Int64, Int64)], family: [Int]) -> [ShareChange] {
+            var result = weights.map { w in
+                let z = Significance.zScore(w.0, of: totals.0, w.1, of: totals.1)
+                return ShareChange(
+                    baselineWeight: w.0, comparisonWeight: w.1, baselineShare: Double(w.0) / Double(totals.0),
+                    comparisonShare: Double(w.1) / Double(totals.1), zScore: z, pValue: Significance.pValue(z: z),
+                    adjustedPValue: 1, isSignificant: false)
+            }
+            let adjusted = Significance.holmAdjusted(family.map { result[$0].pValue })
+            for (k, i) in family.enumerated() {
+                result[i].adjustedPValue = adjusted[k]
+                result[i].isSignificant = adjusted[k] < alpha
+            }
+            return result
+        }
+        let selfFamily = (0..<n).filter { selfWeights[$0] != (0, 0) }
+        let selfChanges = changes(selfWeights, family: selfFamily)
+        let totalChanges = changes(totalWeights, family: Array(0..<n))
+        let functions = (0..<n).map {
+            FunctionChange(name: tree.names[$0], selfChange: selfChanges[$0], totalChange: totalChanges[$0])
+        }
+        return (functions, selfFamily.count)
+    }
+
+    /// The stacks that only one side has: nodes with self weight on one side only.
+    private static func oneSidedStacks(_ tree: DiffTree) -> ([DiffStack], [DiffStack]) {
+        var new: [DiffStack] = []
+        var vanished: [DiffStack] = []
+        tree.forEachPath { node, path in
+            let (b, c) = (tree.baselineSelfWeight[node], tree.comparisonSelfWeight[node])
+            if b == 0 && c > 0 {
+                new.append(DiffStack(frames: path.map { tree.name($0) }, baselineWeight: 0, comparisonWeight: c))
+            } else if c == 0 && b > 0 {
+                vanished.append(DiffStack(frames: path.map { tree.name($0) }, baselineWeight: b, comparisonWeight: 0))
+            }
+        }
+        // Preorder is frame order; sort is not stable, so break ties by position.
+        func heaviestFirst(_ stacks: [DiffStack], _ weight: (DiffStack) -> Int64) -> [DiffStack] {
+            stacks.enumerated().sorted {
+                let (a, b) = (weight($0.element), weight($1.element))
+                return a != b ? a > b : $0.offset < $1.offset
+            }.map(\.element)
+        }
+        return (heaviestFirst(new, \.comparisonWeight), heaviestFirst(vanished, \.baselineWeight))
+    }
+}
