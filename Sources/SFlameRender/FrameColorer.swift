@@ -102,13 +102,16 @@ struct FrameColorer {
         return norm > 0 ? sum / norm : 0
     }
 
-    /// The fill of a differential frame: white for no change, redder for growth, bluer for
-    /// shrinkage, saturating at `maxDelta`; `negate` swaps red and blue.
-    static func deltaColor(_ delta: Int64, maxDelta: Int64, negate: Bool) -> RGBColor {
-        let d = negate ? -delta : delta
-        guard d != 0, maxDelta > 0 else { return RGBColor(red: 255, green: 255, blue: 255) }
-        let fade = UInt8(max(0, min(210, (210 * Double(maxDelta - min(abs(d), maxDelta)) / Double(maxDelta)))))
-        return d > 0 ? RGBColor(red: 255, green: fade, blue: fade) : RGBColor(red: fade, green: fade, blue: 255)
+    /// The fill of a differential frame whose share changed by `change` (a fraction of the
+    /// total): white for no change, towards pure red for growth and pure blue for shrinkage,
+    /// linearly in |change| / `fullChange` (saturated from there on). Continuous at zero, so a
+    /// tiny change is near-white.
+    static func changeColor(_ change: Double, fullChange: Double) -> RGBColor {
+        guard change.isFinite, fullChange > 0 else { return RGBColor(red: 255, green: 255, blue: 255) }
+        let saturation = min(1, change.magnitude / fullChange)
+        let fade = UInt8((255 * (1 - saturation)).rounded())
+        return change > 0
+            ? RGBColor(red: 255, green: fade, blue: fade) : RGBColor(red: fade, green: fade, blue: 255)
     }
 }
 
