@@ -137,6 +137,8 @@ public struct FoldedProfile: Hashable, Sendable {
             return .failure(ProfileError(.malformedLine, "the stack before the count is empty"))
         }
         var frames: [String] = []
+        // One frame per ';' plus one: reserving avoids regrowing the array for deep stacks.
+        frames.reserveCapacity(1 + line[0..<stackEnd].reduce(0) { $0 + ($1 == 0x3B ? 1 : 0) })
         var frameStart = 0
         for i in 0...stackEnd where i == stackEnd || line[i] == 0x3B {
             frames.append(String(decoding: UnsafeBufferPointer(rebasing: line[frameStart..<i]), as: UTF8.self))
