@@ -1,26 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// One side of a comparison, encoded for merging: frame names interned to integers, stacks as
-// integer sequences.
+// One side of a comparison, encoded for merging: frame names interned and ranked bytewise,
+// stacks as rank sequences with their sorted order, and each function's self and total weight.
 //
-//   main;parse 20         names ["main", "parse", "poll"]
-//   main;poll 50    ──►   ids [0, 1, 0, 2]   offsets [0, 2, 4]   weights [20, 50]
+//   main;poll 50          names ["main", "parse", "poll"]  (bytewise)
+//   main;parse 20   ──►   ids [0, 2, 0, 1]   offsets [0, 2, 4]   weights [50, 20]
+//                         order [1, 0]   self [0, 20, 50]   total [70, 20, 50]
 //
-// Encoding is the costly part of a comparison, and the two sides are independent, so a caller
-// with threads can encode BEFORE and AFTER at the same time (and free each FoldedProfile
-// there) before `ProfileDiff(baseline:comparison:options:)` merges them.
+// Encoding is most of the work of a comparison, and the two sides are independent, so a
+// caller with threads encodes BEFORE and AFTER at the same time (and frees each FoldedProfile
+// there); `ProfileDiff(baseline:comparison:options:)` then only merges two sorted lists.
 
 import SFlameProfile
 
-/// A profile's stacks with interned frame names, ready to be compared.
+/// A profile's stacks with interned, ranked frame names, ready to be compared.
 public struct DiffInput: Sendable {
-    /// Distinct frame names, in order of first appearance.
+    /// Distinct frame names, sorted bytewise.
     let names: [String]
-    /// All stacks' name ids back to back, root first.
+    /// All stacks' name ranks back to back, root first.
     let ids: [Int32]
     /// Stack i is `ids[offsets[i]..<offsets[i + 1]]`.
     let offsets: [Int]
     let weights: [Int64]
+    /// Stack indices in lexicographic order of their rank sequences.
+    let order: [Int]
+    /// Per name: the weight of the stacks that end in it.
+    let selfWeights: [Int64]
+    /// Per name: the weight of the stacks that contain it, once per stack.
+    let totalWeights: [Int64]
     /// The sum of `weights`.
     public let totalWeight: Int64
 
@@ -33,8 +40,8 @@ public struct DiffInput: Sendable {
     /// later).
     ///
     /// - Throws: `DiffError(.invalidInput)` for a negative weight or a total that overflows.
-    /// - Complexity: O(F) for F frames; one hash per frame that differs from the previous
-    ///   stack's frame at the same depth.
+    /// - Complexity: O(F + N log N + S log S · d) for F frames, N distinct names, S stacks; one
+    ///   hash per frame that differs from the previous stack's frame at the same depth.
     public init(_ profile: FoldedProfile, label: String) throws(DiffError) {
         var table = NameTable()
         var ids: [Int32] = []
@@ -69,10 +76,48 @@ public struct DiffInput: Sendable {
             weights.append(stack.weight)
             previous = (stack.frames, offset)
         }
-        self.names = table.names
+        // Rank the names bytewise and renumber the stacks with the ranks.
+        let interned = table.names
+        let sorted = StackOrder.bytewise(interned)
+        var rank = [Int32](repeating: 0, count: interned.count)
+        for (r, old) in sorted.enumerated() { rank[old] = Int32(r) }
+        for i in ids.indices { ids[i] = rank[Int(ids[i])] }
+        names = sorted.map { interned[$0] }
+        (selfWeights, totalWeights) = DiffInput.functionWeights(
+            ids: ids, offsets: offsets, weights: weights, nameCount: names.count)
+        order = StackOrder.sorted(ids: ids, offsets: offsets, nameCount: names.count)
         self.ids = ids
         self.offsets = offsets
         self.weights = weights
         totalWeight = total
+    }
+
+    /// Self and total weight per name; a name counts once per stack under recursion.
+    private static func functionWeights(ids: [Int32], offsets: [Int], weights: [Int64], nameCount: Int)
+        -> ([Int64], [Int64])
+    {
+        var selfWeights = [Int64](repeating: 0, count: nameCount)
+        var totalWeights = [Int64](repeating: 0, count: nameCount)
+        var lastStack = [Int32](repeating: -1, count: nameCount)
+        // Unsafe buffers: this loop visits every frame; ranks are below `nameCount` by
+        // construction. The sums cannot overflow: each is at most the checked total.
+        selfWeights.withUnsafeMutableBufferPointer { selfWeights in
+            totalWeights.withUnsafeMutableBufferPointer { totalWeights in
+                lastStack.withUnsafeMutableBufferPointer { lastStack in
+                    for s in 0..<weights.count {
+                        let w = weights[s]
+                        selfWeights[Int(ids[offsets[s + 1] - 1])] += w
+                        for k in offsets[s]..<offsets[s + 1] {
+                            let id = Int(ids[k])
+                            if lastStack[id] != Int32(s) {
+                                lastStack[id] = Int32(s)
+                                totalWeights[id] += w
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (selfWeights, totalWeights)
     }
 }

@@ -55,30 +55,32 @@ struct NameTable {
     /// multiply and a rotation, and SplitMix64's finalizer spreads every byte to the low bits
     /// used for the slot. Not for adversarial input (names come from the profiles compared).
     static func hash(_ name: String) -> UInt64 {
-        var copy = name
-        return copy.withUTF8 { bytes -> UInt64 in
-            var h = 0x9e37_79b9_7f4a_7c15 &+ UInt64(bytes.count)
-            let raw = UnsafeRawBufferPointer(bytes)
-            var i = 0
-            while i + 8 <= raw.count {
-                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                h = ((h ^ word) &* 0xbf58_476d_1ce4_e5b9)
-                h = (h << 31) | (h >> 33)
-                i += 8
-            }
-            if i < raw.count {
-                var tail: UInt64 = 0
-                var shift: UInt64 = 0
-                while i < raw.count {
-                    tail |= UInt64(raw[i]) << shift
-                    shift += 8
-                    i += 1
-                }
-                h = ((h ^ tail) &* 0xbf58_476d_1ce4_e5b9)
-            }
-            h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
-            return h ^ (h >> 31)
+        // Native and small strings lend their bytes without a copy; other strings (bridged
+        // ones, which Linux does not have) take the bytewise path.
+        if let h = name.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return h }
+        return Array(name.utf8).withUnsafeBytes { hash($0) }
+    }
+
+    private static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+        var h = 0x9e37_79b9_7f4a_7c15 &+ UInt64(raw.count)
+        var i = 0
+        while i + 8 <= raw.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xbf58_476d_1ce4_e5b9
+            h = (h << 31) | (h >> 33)
+            i += 8
         }
+        if i < raw.count {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < raw.count {
+                tail |= UInt64(raw[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ tail) &* 0xbf58_476d_1ce4_e5b9
+        }
+        h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
+        return h ^ (h >> 31)
     }
 }

@@ -83,7 +83,7 @@ public struct ProfileDiff: Sendable {
         table = StackTable(baseline: baseline, comparison: comparison)
         tree = DiffTree(table, baselineScale: normalization.baselineScale)
         (functions, selfFunctionCount) = ProfileDiff.compareFunctions(
-            tree, totals: (baselineTotal, comparisonTotal), alpha: options.significanceLevel)
+            table, baseline: baseline, comparison: comparison, alpha: options.significanceLevel)
         (newStacks, vanishedStacks) = ProfileDiff.oneSidedStacks(tree)
     }
 
@@ -144,38 +144,22 @@ public struct ProfileDiff: Sendable {
         }
     }
 
-    /// Self and total weights per function from the call tree, their share changes and
-    /// significance. A node adds to its function's total unless an ancestor has the same name
-    /// (recursion counts once per stack).
-    private static func compareFunctions(_ tree: DiffTree, totals: (Int64, Int64), alpha: Double)
-        -> ([FunctionChange], Int)
-    {
-        let n = tree.names.count
+    /// Self and total weights per function (from each side's, renumbered), their share
+    /// changes and significance.
+    private static func compareFunctions(
+        _ table: StackTable, baseline: DiffInput, comparison: DiffInput, alpha: Double
+    ) -> ([FunctionChange], Int) {
+        let n = table.names.count
+        let totals = (baseline.totalWeight, comparison.totalWeight)
         var selfWeights = [(Int64, Int64)](repeating: (0, 0), count: n)
         var totalWeights = [(Int64, Int64)](repeating: (0, 0), count: n)
-        var onPath = [Int32](repeating: 0, count: n)
-        var path: [Int32] = []  // name ids of the current node's ancestors and itself
-        // Unsafe buffers: this loop visits every node of the tree (millions for large profiles),
-        // and the indices are name ids below `n` by construction.
-        selfWeights.withUnsafeMutableBufferPointer { selfWeights in
-            totalWeights.withUnsafeMutableBufferPointer { totalWeights in
-                onPath.withUnsafeMutableBufferPointer { onPath in
-                    for node in 1..<tree.count {
-                        let d = Int(tree.depth[node])
-                        while path.count >= d { onPath[Int(path.removeLast())] -= 1 }
-                        let name = tree.nameIndex[node]
-                        let id = Int(name)
-                        if onPath[id] == 0 {
-                            totalWeights[id].0 += tree.baselineWeight[node]
-                            totalWeights[id].1 += tree.comparisonWeight[node]
-                        }
-                        onPath[id] += 1
-                        path.append(name)
-                        selfWeights[id].0 += tree.baselineSelfWeight[node]
-                        selfWeights[id].1 += tree.comparisonSelfWeight[node]
-                    }
-                }
-            }
+        for (i, rank) in table.baselineRanks.enumerated() {
+            selfWeights[Int(rank)].0 = baseline.selfWeights[i]
+            totalWeights[Int(rank)].0 = baseline.totalWeights[i]
+        }
+        for (i, rank) in table.comparisonRanks.enumerated() {
+            selfWeights[Int(rank)].1 = comparison.selfWeights[i]
+            totalWeights[Int(rank)].1 = comparison.totalWeights[i]
         }
         func changes(_ weights: [(Int64, Int64)], family: [Int]) -> [ShareChange] {
             var result = weights.map { w in
@@ -196,7 +180,7 @@ public struct ProfileDiff: Sendable {
         let selfChanges = changes(selfWeights, family: selfFamily)
         let totalChanges = changes(totalWeights, family: Array(0..<n))
         let functions = (0..<n).map {
-            FunctionChange(name: tree.names[$0], selfChange: selfChanges[$0], totalChange: totalChanges[$0])
+            FunctionChange(name: table.names[$0], selfChange: selfChanges[$0], totalChange: totalChanges[$0])
         }
         return (functions, selfFamily.count)
     }

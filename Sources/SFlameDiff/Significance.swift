@@ -46,15 +46,20 @@ enum Significance {
 
     /// Holm–Bonferroni adjusted p-values, in the order given.
     ///
-    /// - Complexity: O(m log m).
+    /// p-values of 1 (no change at all, common in large profiles) adjust to 1 and sort last,
+    /// so only the others are sorted; the multipliers still count all m.
+    ///
+    /// - Complexity: O(m + k log k) for k p-values below 1.
     static func holmAdjusted(_ p: [Double]) -> [Double] {
         let m = p.count
-        let order = p.indices.sorted { p[$0] < p[$1] || (p[$0] == p[$1] && $0 < $1) }
+        var below: [(p: Double, index: Int)] = []
+        for (i, value) in p.enumerated() where value < 1 { below.append((value, i)) }
+        below.sort { $0.p < $1.p || ($0.p == $1.p && $0.index < $1.index) }
         var adjusted = [Double](repeating: 1, count: m)
         var running = 0.0
-        for (k, i) in order.enumerated() {
-            running = max(running, min(1, Double(m - k) * p[i]))
-            adjusted[i] = running
+        for (k, entry) in below.enumerated() {
+            running = max(running, min(1, Double(m - k) * entry.p))
+            adjusted[entry.index] = running
         }
         return adjusted
     }
