@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "sflame",
             dependencies: [
-                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameSampling",
+                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameSampling", "CShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

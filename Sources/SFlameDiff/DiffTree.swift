@@ -55,60 +55,68 @@ public struct DiffTree: Sendable {
     public func name(_ i: Int) -> String { nameIndex[i] < 0 ? "all" : names[Int(nameIndex[i])] }
 
     /// Builds the tree by one pass over sorted stacks, extending the previous stack's path along
-    /// the common prefix; equal stacks follow one another and add to the same path.
+    /// the common prefix (equal stacks follow one another and end in the same node), then rolls
+    /// the weights up with one backward pass: in preorder a child comes after its parent.
+    ///
+    /// - Complexity: O(F + N) for F frames and N nodes.
     init(_ table: StackTable, baselineScale: Double) {
         names = table.names
         self.baselineScale = baselineScale
-        nameIndex = [-1]
-        depth = [0]
-        parent = [-1]
-        baselineWeight = [0]
-        comparisonWeight = [0]
-        baselineSelfWeight = [0]
-        comparisonSelfWeight = [0]
-        // At most one node per frame; reserving avoids regrowing seven large arrays.
+        var nameIndex: [Int32] = [-1]
+        var depth: [Int32] = [0]
+        var parent: [Int32] = [-1]
+        var baselineSelf: [Int64] = [0]
+        var comparisonSelf: [Int64] = [0]
+        // At most one node per frame; reserving avoids regrowing large arrays.
         let capacity = table.ids.count + 1
         nameIndex.reserveCapacity(capacity)
         depth.reserveCapacity(capacity)
         parent.reserveCapacity(capacity)
-        baselineWeight.reserveCapacity(capacity)
-        comparisonWeight.reserveCapacity(capacity)
-        baselineSelfWeight.reserveCapacity(capacity)
-        comparisonSelfWeight.reserveCapacity(capacity)
-        var path: [Int] = []  // node index at depth k + 1 of the previous stack
-        var previous: ArraySlice<Int32> = []
-        for s in table.order {
-            let current = table.ids[table.offsets[s]..<table.offsets[s + 1]]
-            let b = table.baseline[s]
-            let c = table.comparison[s]
-            var common = 0
-            while common < current.count && common < previous.count
-                && current[current.startIndex + common] == previous[previous.startIndex + common]
-            {
-                common += 1
+        baselineSelf.reserveCapacity(capacity)
+        comparisonSelf.reserveCapacity(capacity)
+        var path: [Int32] = []  // node index at depth k + 1 of the previous stack
+        // Unsafe buffers: this loop visits every frame of both profiles; the ranges come from
+        // the table's offsets.
+        table.ids.withUnsafeBufferPointer { ids in
+            table.offsets.withUnsafeBufferPointer { offsets in
+                var previous = 0..<0
+                for s in table.order {
+                    let current = offsets[s]..<offsets[s + 1]
+                    var common = 0
+                    let limit = min(current.count, previous.count, path.count)
+                    while common < limit && ids[current.lowerBound + common] == ids[previous.lowerBound + common] {
+                        common += 1
+                    }
+                    path.removeLast(path.count - common)
+                    for k in common..<current.count {
+                        parent.append(path.last ?? 0)
+                        path.append(Int32(nameIndex.count))
+                        nameIndex.append(ids[current.lowerBound + k])
+                        depth.append(Int32(k + 1))
+                        baselineSelf.append(0)
+                        comparisonSelf.append(0)
+                    }
+                    let leaf = Int(path.last!)
+                    baselineSelf[leaf] += table.baseline[s]
+                    comparisonSelf[leaf] += table.comparison[s]
+                    previous = current
+                }
             }
-            path.removeLast(path.count - common)
-            for node in path {
-                baselineWeight[node] += b
-                comparisonWeight[node] += c
-            }
-            for k in common..<current.count {
-                parent.append(Int32(path.last ?? 0))
-                path.append(nameIndex.count)
-                nameIndex.append(current[current.startIndex + k])
-                depth.append(Int32(k + 1))
-                baselineWeight.append(b)
-                comparisonWeight.append(c)
-                baselineSelfWeight.append(0)
-                comparisonSelfWeight.append(0)
-            }
-            let leaf = path.last ?? 0
-            baselineSelfWeight[leaf] += b
-            comparisonSelfWeight[leaf] += c
-            baselineWeight[0] += b
-            comparisonWeight[0] += c
-            previous = current
         }
+        var baselineTotal = baselineSelf
+        var comparisonTotal = comparisonSelf
+        for node in stride(from: parent.count - 1, through: 1, by: -1) {
+            let p = Int(parent[node])
+            baselineTotal[p] += baselineTotal[node]
+            comparisonTotal[p] += comparisonTotal[node]
+        }
+        self.nameIndex = nameIndex
+        self.depth = depth
+        self.parent = parent
+        baselineSelfWeight = baselineSelf
+        comparisonSelfWeight = comparisonSelf
+        baselineWeight = baselineTotal
+        comparisonWeight = comparisonTotal
     }
 
     /// Visits the nodes in preorder with the path of node indices from the root's child down to
