@@ -67,8 +67,18 @@ public struct ProfileDiff: Sendable {
 
     /// Compares two encoded profiles (see `DiffInput`, which lets the two be encoded at once).
     ///
+    /// - Parameter runBoth: runs two independent parts of the comparison (the call tree, and
+    ///   the per-function statistics) and returns when both are done. The default runs one
+    ///   after the other; a caller with threads may run them at once. This module starts no
+    ///   threads itself.
     /// - Throws: as `init(baseline:comparison:options:)` with folded profiles.
-    public init(baseline: DiffInput, comparison: DiffInput, options: DiffOptions = DiffOptions()) throws(DiffError) {
+    public init(
+        baseline: DiffInput, comparison: DiffInput, options: DiffOptions = DiffOptions(),
+        runBoth: (_ first: @Sendable () -> Void, _ second: @Sendable () -> Void) -> Void = {
+            $0()
+            $1()
+        }
+    ) throws(DiffError) {
         try options.validate()
         guard baseline.totalWeight > 0 else {
             throw DiffError(.emptyInput, "BEFORE has no samples (no stacks, or every count is 0)")
@@ -79,12 +89,31 @@ public struct ProfileDiff: Sendable {
         self.options = options
         baselineTotal = baseline.totalWeight
         comparisonTotal = comparison.totalWeight
-        normalization = ProfileDiff.decide(baseline: baselineTotal, comparison: comparisonTotal, options: options)
-        table = StackTable(baseline: baseline, comparison: comparison)
-        tree = DiffTree(table, baselineScale: normalization.baselineScale)
-        (functions, selfFunctionCount) = ProfileDiff.compareFunctions(
-            table, baseline: baseline, comparison: comparison, alpha: options.significanceLevel)
-        (newStacks, vanishedStacks) = ProfileDiff.oneSidedStacks(tree)
+        let normalization = ProfileDiff.decide(baseline: baselineTotal, comparison: comparisonTotal, options: options)
+        self.normalization = normalization
+        let table = StackTable(baseline: baseline, comparison: comparison)
+        let parts = Parts()
+        runBoth(
+            {
+                let tree = DiffTree(table, baselineScale: normalization.baselineScale)
+                parts.tree = tree
+                parts.oneSided = ProfileDiff.oneSidedStacks(tree)
+            },
+            {
+                parts.functions = ProfileDiff.compareFunctions(
+                    table, baseline: baseline, comparison: comparison, alpha: options.significanceLevel)
+            })
+        self.table = table
+        tree = parts.tree!
+        (newStacks, vanishedStacks) = parts.oneSided!
+        (functions, selfFunctionCount) = parts.functions!
+    }
+
+    /// The results of the two parts of `init`, each written by one part and read after both.
+    private final class Parts: @unchecked Sendable {
+        var tree: DiffTree?
+        var oneSided: ([DiffStack], [DiffStack])?
+        var functions: ([FunctionChange], Int)?
     }
 
     /// How many distinct stacks the two profiles have together.

@@ -203,7 +203,8 @@ struct DiffCommand: ParsableCommand {
     /// Reads both inputs and compares them.
     ///
     /// The two inputs are read, parsed and encoded on two threads at once: that is most of the
-    /// work, and the two are independent. Each parsed profile is freed on its thread too.
+    /// work, and the two are independent. Each parsed profile is freed on its thread too. The
+    /// merge then builds the call tree and the per-function statistics at once.
     private func compare() throws -> ProfileDiff {
         let paths = [before, after]
         let labels = ["BEFORE", "AFTER"]
@@ -218,7 +219,10 @@ struct DiffCommand: ParsableCommand {
         let normalization: DiffOptions.Normalization = normalize.map { $0 ? .always : .never } ?? .automatic
         return try ProfileDiff(
             baseline: baseline, comparison: comparison,
-            options: DiffOptions(normalization: normalization, significanceLevel: alpha))
+            options: DiffOptions(normalization: normalization, significanceLevel: alpha),
+            runBoth: { first, second in
+                DispatchQueue.concurrentPerform(iterations: 2) { $0 == 0 ? first() : second() }
+            })
     }
 
     private func text(of report: DiffReport, as format: ReportFormat) -> String {
