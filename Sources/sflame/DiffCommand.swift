@@ -179,7 +179,7 @@ struct DiffCommand: ParsableCommand {
         print(text(of: report, as: self.report), terminator: "")
         if !report.gatePassed {
             for offender in report.offenders {
-                Diagnostics.write("sflame diff: regression: \(DiffReport.offenderLine(offender))")
+                Diagnostics.notice("diff: regression: \(DiffReport.offenderLine(offender))")
             }
             throw SFlameExit.regression
         }

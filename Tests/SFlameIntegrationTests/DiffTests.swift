@@ -115,7 +115,7 @@ final class RequestLoopRecordings: @unchecked Sendable {
         let render = try fill(of: "render_response")
         #expect(min(render.0, render.1, render.2) >= 185, "render_response is near-white: \(render)")
         let poll = try fill(of: "poll_events")
-        #expect(poll.2 == 255 && poll.0 < 80, "poll_events is blue: \(poll)")
+        #expect(poll.2 == 255 && poll.0 < 130, "poll_events is blue: \(poll)")
     }
 
     @Test func everyStackOnlyInBeforeIsListed() throws {

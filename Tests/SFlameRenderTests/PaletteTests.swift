@@ -149,7 +149,8 @@ struct PaletteTests {
         #expect(FrameColorer.changeColor(0, fullChange: 0.1) == RGBColor(red: 255, green: 255, blue: 255))
         #expect(FrameColorer.changeColor(0.1, fullChange: 0.1) == RGBColor(red: 255, green: 0, blue: 0))
         #expect(FrameColorer.changeColor(0.3, fullChange: 0.1) == RGBColor(red: 255, green: 0, blue: 0))
-        #expect(FrameColorer.changeColor(-0.1, fullChange: 0.1) == RGBColor(red: 0, green: 0, blue: 255))
+        #expect(FrameColorer.changeColor(-0.1, fullChange: 0.1) == RGBColor(red: 90, green: 90, blue: 255))
+        #expect(FrameColorer.changeColor(-0.05, fullChange: 0.1) == RGBColor(red: 173, green: 173, blue: 255))
         #expect(FrameColorer.changeColor(0.05, fullChange: 0.1) == RGBColor(red: 255, green: 128, blue: 128))
         // Continuous at zero: a tiny change is near-white, not a jump to pink.
         let tiny = FrameColorer.changeColor(0.0001, fullChange: 0.1)
