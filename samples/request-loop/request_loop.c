@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // request-loop: a CPU-bound server loop with a fixed CPU budget per round, for before/after
-// comparisons (sflame diff). Each round of 5 ms of CPU time:
+// comparisons (sflame diff). Each round of 5 ms of CPU time (on average, see below):
 //   main -> serve_loop -> handle_request -> parse_request     1.0 ms   (2.0 ms with --slow-parse)
 //   main -> serve_loop -> handle_request -> render_response   1.5 ms
 //   main -> serve_loop -> poll_events                         the rest of the round (busy polling)
@@ -13,6 +13,12 @@
 // CPU away. The clock is read with a raw system call from inside each function: a call into
 // libc's clock_gettime (built without frame pointers) would hide the calling function from a
 // frame-pointer unwind.
+//
+// A round lasts 4 to 6 ms (uniformly, from a fixed-seed generator), not exactly 5: a profiler
+// samples every 1.001 ms of CPU time (999 Hz), and rounds of exactly 5 ms would be sampled at
+// the same five phases every round, so a function of 1.5 ms would get one sample per round or
+// two, depending on the phase the recording happened to start at. With few rounds observed (a
+// busy machine gives the process little CPU) that bias showed as 25 % or 40 % instead of 30 %.
 //
 // Usage: request-loop [--slow-parse] [SECONDS]
 //   --slow-parse  make parse_request twice as expensive (the "regression")
@@ -33,7 +39,7 @@
 // address forces one, so a frame-pointer unwind from a hot leaf still finds its caller.
 #define NEED_FRAME() __asm__ volatile("" ::"r"(__builtin_frame_address(0)))
 
-enum { ROUND_US = 5000, PARSE_US = 1000, RENDER_US = 1500 };
+enum { ROUND_MIN_US = 4000, ROUND_SPREAD_US = 2000, PARSE_US = 1000, RENDER_US = 1500 };
 
 static volatile unsigned long sink;
 
@@ -106,10 +112,19 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+// xorshift64: the round lengths, reproducible from the fixed seed.
+static unsigned long next_random(void) {
+    static unsigned long state = 0x9e3779b97f4a7c15UL;
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+}
+
 NOINLINE void serve_loop(double seconds) {
     double end = seconds > 0 ? now() + seconds : 0;
     for (;;) {
-        long round_end = THREAD_CPU_US() + ROUND_US;
+        long round_end = THREAD_CPU_US() + ROUND_MIN_US + (long)(next_random() % (ROUND_SPREAD_US + 1));
         handle_request();
         poll_events(round_end);
         if (end > 0 && now() >= end) break;
