@@ -5,8 +5,8 @@
 //
 //   name "main", palette hot, hash  ──►  FNV-1a("main") → three values in 0..<1 → rgb(r, g, b)
 //
-// Order of precedence: separators (`-`, `--`) are grey; a differential frame is coloured by its
-// delta; a name in the consistent palette map keeps its colour; otherwise the palette decides,
+// Order of precedence: separators (`-`, `--`) are grey; a differential frame is coloured by the
+// change of its share (`changeColor`); a name in the consistent palette map keeps its colour; otherwise the palette decides,
 // fed by the name hash, by a prefix-weighted hash, or by a seeded random generator.
 
 /// Colours frames; one per rendering, since it remembers the colours it assigns.
