@@ -36,7 +36,7 @@ struct DiffCommand: ParsableCommand {
             The differential flame graph (-o diff.svg) has AFTER's shape (--negate: BEFORE's), \
             each frame coloured by the change of its share, rolled up from its callees: red grew, \
             blue shrank, near-white unchanged. Normalization scales BEFORE to AFTER's total; it is \
-            automatic when the totals differ by more than 10 %.
+            automatic when the totals differ by more than 10%.
 
             CI gate: --fail-on-regression PCT exits with code 3 when a function's total share grew \
             by more than PCT percentage points and the growth is significant; REGEX:PCT limits the \
@@ -72,7 +72,7 @@ struct DiffCommand: ParsableCommand {
     @Flag(
         inversion: .prefixedNo,
         help:
-            "Scale BEFORE to AFTER's total (compare shares), or never (compare counts). Default: when the totals differ by more than 10 %."
+            "Scale BEFORE to AFTER's total (compare shares), or never (compare counts). Default: when the totals differ by more than 10%."
     )
     var normalize: Bool?
 
