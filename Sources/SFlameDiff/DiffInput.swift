@@ -44,6 +44,7 @@ public struct DiffInput: Sendable {
     ///   hash per frame that differs from the previous stack's frame at the same depth.
     public init(_ profile: FoldedProfile, label: String) throws(DiffError) {
         var table = NameTable()
+        var cache = DepthCache()
         var ids: [Int32] = []
         var offsets: [Int] = [0]
         var weights: [Int64] = []
@@ -64,7 +65,7 @@ public struct DiffInput: Sendable {
                 if let previous, k < previous.frames.count, previous.frames[k] == name {
                     ids.append(ids[previous.offset + k])
                 } else {
-                    ids.append(table.id(name))
+                    ids.append(cache.id(name, depth: k, table: &table))
                 }
             }
             let (sum, overflow) = total.addingReportingOverflow(stack.weight)
@@ -119,5 +120,30 @@ public struct DiffInput: Sendable {
             }
         }
         return (selfWeights, totalWeights)
+    }
+}
+
+/// The names recently seen at each depth, in a few slots chosen by the name's length and last
+/// byte (read from its contiguous UTF-8, no hashing): the same functions recur at the same depths across
+/// stacks, sorted or not, and comparing one string is cheaper than hashing it.
+private struct DepthCache {
+    private static let slots = 16
+    private static let maxDepth = 64
+    /// Per slot: a name and its id; id -1 marks an empty slot.
+    private var names: [String] = Array(repeating: "", count: DepthCache.slots * DepthCache.maxDepth)
+    private var ids: [Int32] = Array(repeating: -1, count: DepthCache.slots * DepthCache.maxDepth)
+
+    /// The id of `name`, seen at `depth`, from the cache or else from `table`.
+    mutating func id(_ name: String, depth: Int, table: inout NameTable) -> Int32 {
+        guard depth < DepthCache.maxDepth,
+            let key = name.utf8.withContiguousStorageIfAvailable({ $0.count &* 31 &+ Int($0.last ?? 0) })
+        else { return table.id(name) }
+        let slot = depth &* DepthCache.slots &+ key & (DepthCache.slots - 1)
+        let cached = ids[slot]
+        if cached >= 0 && names[slot] == name { return cached }
+        let id = table.id(name)
+        names[slot] = name
+        ids[slot] = id
+        return id
     }
 }
