@@ -14,7 +14,7 @@
 import SFlameProfile
 
 /// A profile's stacks with interned, ranked frame names, ready to be compared.
-public struct DiffInput: Sendable {
+public struct DiffInput: Sendable, Equatable {
     /// Distinct frame names, sorted bytewise.
     let names: [String]
     /// All stacks' name ranks back to back, root first.
@@ -77,13 +77,64 @@ public struct DiffInput: Sendable {
             weights.append(stack.weight)
             previous = (stack.frames, offset)
         }
-        // Rank the names bytewise and renumber the stacks with the ranks.
-        let interned = table.names
+        self.init(interned: table.names, ids: ids, offsets: offsets, weights: weights, total: total)
+    }
+
+    /// Encodes folded text directly from its bytes, without building a `FoldedProfile`: each
+    /// frame is interned as bytes, and a name is decoded once (invalid UTF-8 becomes U+FFFD, as
+    /// `FoldedProfile.parse` decodes it). The result equals `init(_:label:)` of the parsed text.
+    ///
+    /// - Throws: `ProfileError(.malformedLine)` naming `source` and the line, as
+    ///   `FoldedProfile.parse` does; `DiffError(.invalidInput)` when the total overflows.
+    /// - Complexity: O(B + N log N + S log S · d) for B bytes, N distinct names, S stacks.
+    public init(folded bytes: UnsafeBufferPointer<UInt8>, source: String?, label: String) throws {
+        var table = ByteNameTable()
+        var ids: [Int32] = []
+        var offsets: [Int] = [0]
+        var weights: [Int64] = []
+        ids.reserveCapacity(bytes.count / 8)
+        var total: Int64 = 0
+        var overflowed = false
+        _ = try FoldedProfile.scan(bytes, source: source) { line in
+            guard line.weight > 0, !overflowed else { return }
+            let stack = line.stack
+            var frameStart = 0
+            var depth = 0
+            var i = 0
+            while true {
+                if i == stack.count || stack[i] == 0x3B {
+                    ids.append(table.id(UnsafeBufferPointer(rebasing: stack[frameStart..<i]), depth: depth))
+                    if i == stack.count { break }
+                    frameStart = i + 1
+                    depth += 1
+                }
+                i += 1
+            }
+            let (sum, overflow) = total.addingReportingOverflow(line.weight)
+            overflowed = overflow
+            total = sum
+            offsets.append(ids.count)
+            weights.append(line.weight)
+        }
+        guard !overflowed else { throw DiffError(.invalidInput, "\(label): the sum of the weights overflows 64 bits") }
+        self.init(interned: table.names(), ids: ids, offsets: offsets, weights: weights, total: total)
+    }
+
+    /// Ranks the interned names bytewise (equal names, which invalid UTF-8 decoded alike can
+    /// produce, share a rank), renumbers the stacks with the ranks, sums each function's
+    /// weights and sorts the stacks.
+    private init(interned: [String], ids: [Int32], offsets: [Int], weights: [Int64], total: Int64) {
         let sorted = StackOrder.bytewise(interned)
         var rank = [Int32](repeating: 0, count: interned.count)
-        for (r, old) in sorted.enumerated() { rank[old] = Int32(r) }
+        var names: [String] = []
+        names.reserveCapacity(interned.count)
+        for old in sorted {
+            if names.last != interned[old] { names.append(interned[old]) }
+            rank[old] = Int32(names.count - 1)
+        }
+        var ids = ids
         for i in ids.indices { ids[i] = rank[Int(ids[i])] }
-        names = sorted.map { interned[$0] }
+        self.names = names
         (selfWeights, totalWeights) = DiffInput.functionWeights(
             ids: ids, offsets: offsets, weights: weights, nameCount: names.count)
         order = StackOrder.sorted(ids: ids, offsets: offsets, nameCount: names.count)

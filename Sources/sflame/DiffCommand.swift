@@ -203,16 +203,14 @@ struct DiffCommand: ParsableCommand {
     /// Reads both inputs and compares them.
     ///
     /// The two inputs are read, parsed and encoded on two threads at once: that is most of the
-    /// work, and the two are independent. Each parsed profile is freed on its thread too. The
-    /// merge then builds the call tree and the per-function statistics at once.
+    /// work, and the two are independent. The merge then builds the call tree and the
+    /// per-function statistics at once.
     private func compare() throws -> ProfileDiff {
         let paths = [before, after]
         let labels = ["BEFORE", "AFTER"]
         let results = ResultSlots<DiffInput>(count: 2)
         DispatchQueue.concurrentPerform(iterations: 2) { i in
-            results[i] = Result {
-                try DiffInput(ProfileInput.read(paths[i], skipBadLines: false).profile, label: labels[i])
-            }
+            results[i] = Result { try DiffCommand.encode(paths[i], label: labels[i]) }
         }
         let baseline = try results[0]!.get()
         let comparison = try results[1]!.get()
@@ -223,6 +221,20 @@ struct DiffCommand: ParsableCommand {
             runBoth: { first, second in
                 DispatchQueue.concurrentPerform(iterations: 2) { $0 == 0 ? first() : second() }
             })
+    }
+
+    /// Reads and encodes one input. Folded text (by content, `InputFormat.detect`) is encoded
+    /// straight from its bytes, interning frames without building a `String` for each one
+    /// (most of the time of a large comparison went there); other formats, and standard input,
+    /// are read by `ProfileInput`.
+    private static func encode(_ path: String, label: String) throws -> DiffInput {
+        if path != "-" {
+            let bytes = try InputFile.read(path)
+            if InputFormat.detect(bytes) == .folded {
+                return try bytes.withUnsafeBufferPointer { try DiffInput(folded: $0, source: path, label: label) }
+            }
+        }
+        return try DiffInput(ProfileInput.read(path, skipBadLines: false).profile, label: label)
     }
 
     private func text(of report: DiffReport, as format: ReportFormat) -> String {
