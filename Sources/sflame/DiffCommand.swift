@@ -189,12 +189,14 @@ struct DiffCommand: ParsableCommand {
     /// Keeps freed memory in the process: a comparison allocates and frees arrays of tens of
     /// megabytes, and glibc's defaults give each back to the kernel (munmap, heap trimming), so
     /// the next one faults its pages in again. Page faults were a quarter of the time of a
-    /// comparison of two 100,000-stack profiles (tools/bench-diff.sh); these settings remove
-    /// about a quarter of them. The values are glibc's limits (32 MiB is the largest mmap
-    /// threshold it accepts).
+    /// comparison of two 100,000-stack profiles (tools/bench-diff.sh). One arena lets the main
+    /// thread reuse what the two reading threads freed (they allocate little while they run, so
+    /// they do not contend for it); the other settings keep large blocks in the heap. The values
+    /// are glibc's limits (32 MiB is the largest mmap threshold it accepts).
     ///
     /// Source: mallopt(3), M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD.
     private static func tuneAllocator() {
+        _ = mallopt(M_ARENA_MAX, 1)
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
         _ = mallopt(M_TOP_PAD, 64 << 20)
