@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "sflame",
             dependencies: [
-                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameSampling",
+                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameSampling", "CShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,7 +90,10 @@ let package = Package(
         .testTarget(
             name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats", "SFlameProfile"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameProfile"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameDiff", "SFlameProfile"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFlameDiffTests", dependencies: ["SFlameDiff", "SFlameProfile"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SFlameSymbolicationTests",
             dependencies: ["SFlameSymbolication", "SFlameProfile"],

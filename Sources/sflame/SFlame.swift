@@ -12,6 +12,7 @@ struct SFlame: ParsableCommand {
             RecordCommand.self,
             FlameGraphCommand.self,
             ReplayCommand.self,
+            DiffCommand.self,
         ]
     )
 }

@@ -7,6 +7,7 @@
 
 #include <linux/perf_event.h>
 #include <linux/hw_breakpoint.h>
+#include <malloc.h>  // mallopt(3), M_MMAP_THRESHOLD…: allocator settings of `sflame diff`
 #include <stdint.h>
 #include <sys/types.h>
 
