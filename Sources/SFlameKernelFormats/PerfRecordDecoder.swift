@@ -113,7 +113,7 @@ public struct PerfRecordDecoder: Sendable {
     ) throws(KernelFormatsError) -> PerfSample {
         let t = layout.sampleType
         var s = PerfSample(cpuMode: misc & PerfRecordMisc.cpuModeMask)
-        if t.contains(.identifier) { guard c.skip(8) else { throw fail("identifier") } }
+        if t.contains(.identifier) { guard let v = c.u64() else { throw fail("identifier") }; s.identifier = v }
         if t.contains(.ip) { guard let v = c.u64() else { throw fail("ip") }; s.ip = v }
         if t.contains(.tid) {
             guard let pid = c.u32(), let tid = c.u32() else { throw fail("pid/tid") }
@@ -122,7 +122,10 @@ public struct PerfRecordDecoder: Sendable {
         }
         if t.contains(.time) { guard let v = c.u64() else { throw fail("time") }; s.time = v }
         if t.contains(.addr) { guard c.skip(8) else { throw fail("addr") } }
-        if t.contains(.id) { guard c.skip(8) else { throw fail("id") } }
+        if t.contains(.id) {
+            guard let v = c.u64() else { throw fail("id") }
+            if !t.contains(.identifier) { s.identifier = v }
+        }
         if t.contains(.streamID) { guard c.skip(8) else { throw fail("stream_id") } }
         if t.contains(.cpu) { guard let v = c.u32(), c.skip(4) else { throw fail("cpu") }; s.cpu = v }
         if t.contains(.period) { guard let v = c.u64() else { throw fail("period") }; s.period = v }

@@ -24,9 +24,34 @@ struct ProfileAssembler {
     }
 
     func assemble(wallStartNanos: Int64, durationSeconds: Double) -> (Profile, UnwindQuality) {
+        let entries = state.stacks.map { (key: $0.key, values: [Int64($0.value.count), Int64($0.value.period)]) }
+        var (profile, quality) = assemble(entries: entries, sampleTypes: [ValueType.samples, Self.valueType(for: event)])
+        profile.defaultSampleType = ValueType.samples.type
+        if event.isTimer {
+            profile.periodType = ValueType.cpuPeriod
+            profile.period = Int64(1_000_000_000 / max(frequencyHz, 1))
+        } else {
+            profile.periodType = Self.valueType(for: event)
+            profile.period = 1
+        }
+        profile.timeNanos = wallStartNanos
+        profile.durationNanos = Int64(durationSeconds * 1e9)
+        profile.comments = [
+            "sflame: event \(event), \(frequencyHz) Hz",
+            "sflame: \(state.stats.samples) samples, \(state.stats.lost) lost, "
+                + "\(quality.truncatedSamples) truncated, \(quality.unknownFrameSamples) with unknown frames",
+        ]
+        return (profile, quality)
+    }
+
+    /// Symbolizes stacks with any values: one sample per entry, `values` in `sampleTypes` order.
+    /// `values[0]` must count the recorded samples of the stack (it weighs the unwind quality).
+    /// Entries are ordered by pid, tid and `values[0]` so ids do not depend on hashing.
+    func assemble(entries unsorted: [(key: StackKey, values: [Int64])], sampleTypes: [ValueType])
+        -> (Profile, UnwindQuality)
+    {
         let symbolizer = Symbolizer(options: SymbolizerOptions(debugInfoPaths: debugInfoPaths))
         let kernelSymbols = state.includeKernel ? Self.loadKernelSymbols() : nil
-        let sampleTypes = [ValueType.samples, Self.valueType(for: event)]
         var builder = ProfileBuilder(sampleTypes: sampleTypes)
         var mappingIDs: [Int32: MappingID] = [:]
         var kernelMapping: MappingID?
@@ -97,10 +122,11 @@ struct ProfileAssembler {
         }
 
         // Deterministic order: sort the stack table so ids do not depend on hashing.
-        let entries = state.stacks.sorted { a, b in
-            (a.key.pid, a.key.tid, a.value.count) < (b.key.pid, b.key.tid, b.value.count)
+        let entries = unsorted.sorted { a, b in
+            (a.key.pid, a.key.tid, a.values[0]) < (b.key.pid, b.key.tid, b.values[0])
         }
-        for (key, weight) in entries {
+        for (key, values) in entries {
+            let sampleCount = Int(values[0])
             var locations: [LocationID] = []
             locations.reserveCapacity(key.frames.count)
             var anyUnknown = false
@@ -116,41 +142,23 @@ struct ProfileAssembler {
                 }
             }
             if key.frames.count > key.kernelCount {
-                quality.userSamples += weight.count
-                if anyUnknown { quality.unknownFrameSamples += weight.count }
-                if key.hitCallchainLimit { quality.callchainLimitSamples += weight.count }
+                quality.userSamples += sampleCount
+                if anyUnknown { quality.unknownFrameSamples += sampleCount }
+                if key.hitCallchainLimit { quality.callchainLimitSamples += sampleCount }
                 let complete = outermost?.outerName.map { UnwindQuality.stackBases.contains($0) } ?? false
                 if !complete {
-                    quality.truncatedSamples += weight.count
+                    quality.truncatedSamples += sampleCount
                     let (module, reason) = blameFor(
                         key: key, outermost: outermost, outermostModule: outermostModule, symbolizer: symbolizer)
-                    blame[module, default: (0, reason)].count += weight.count
+                    blame[module, default: (0, reason)].count += sampleCount
                 }
             }
-            builder.addSample(
-                locationIDs: locations, values: [Int64(weight.count), Int64(weight.period)],
-                labels: labels(pid: key.pid, tid: key.tid))
+            builder.addSample(locationIDs: locations, values: values, labels: labels(pid: key.pid, tid: key.tid))
         }
         quality.modules = blame.map { UnwindQuality.ModuleReport(module: $0.key, truncatedSamples: $0.value.count, reason: $0.value.reason) }
             .sorted { ($0.truncatedSamples, $1.module) > ($1.truncatedSamples, $0.module) }
 
-        var profile = builder.profile
-        profile.defaultSampleType = ValueType.samples.type
-        if event.isTimer {
-            profile.periodType = ValueType.cpuPeriod
-            profile.period = Int64(1_000_000_000 / max(frequencyHz, 1))
-        } else {
-            profile.periodType = Self.valueType(for: event)
-            profile.period = 1
-        }
-        profile.timeNanos = wallStartNanos
-        profile.durationNanos = Int64(durationSeconds * 1e9)
-        profile.comments = [
-            "sflame: event \(event), \(frequencyHz) Hz",
-            "sflame: \(state.stats.samples) samples, \(state.stats.lost) lost, "
-                + "\(quality.truncatedSamples) truncated, \(quality.unknownFrameSamples) with unknown frames",
-        ]
-        return (profile, quality)
+        return (builder.profile, quality)
     }
 
     private func labels(pid: Int32, tid: Int32) -> [Label] {

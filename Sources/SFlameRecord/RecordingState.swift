@@ -131,9 +131,22 @@ struct RecordingState {
     }
 
     private mutating func addSample(_ s: PerfSample) {
+        guard let key = stackKey(for: s) else { return }
+        let period = s.period == 0 ? 1 : s.period
+        if let existing = stacks[key] {
+            stacks[key] = (existing.count + 1, existing.period &+ period)
+        } else {
+            stacks[key] = (1, period)
+        }
+    }
+
+    /// The stack of one sample of a target process, with the sample counted in `stats`; nil (and
+    /// counted as foreign) for a process outside the targets. Does not touch the stack table, so
+    /// recorders with their own weights (allocation sizes) can keep their own.
+    mutating func stackKey(for s: PerfSample) -> StackKey? {
         guard targets.contains(s.pid) else {
             stats.foreignSamples += 1
-            return
+            return nil
         }
         stats.samples += 1
         if sampledThreads.insert(s.tid).inserted {
@@ -159,13 +172,7 @@ struct RecordingState {
         }
         let hitLimit = s.callchain.count >= maxCallchainDepth
         if hitLimit { stats.callchainLimitHits += 1 }
-        let key = StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit)
-        let period = s.period == 0 ? 1 : s.period
-        if let existing = stacks[key] {
-            stacks[key] = (existing.count + 1, existing.period &+ period)
-        } else {
-            stacks[key] = (1, period)
-        }
+        return StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit)
     }
 
     private mutating func resolve(pid: Int32, address: UInt64) -> FrameRef {

@@ -25,6 +25,11 @@ public final class PerfSession {
     public private(set) var attachedThreads: Set<Int32> = []
     /// Records that did not decode (counted, never fatal).
     public private(set) var decodeErrors = 0
+    /// Events opened beside the main one on every (thread, CPU), writing into the same buffers.
+    private var companionConfigurations: [PerfEventConfiguration] = []
+    /// With companion events: which configuration (0 the main one, i the companion i - 1) each
+    /// event id belongs to, for `PerfSample.identifier`. Empty without companions.
+    public private(set) var configurationIndexByEventID: [UInt64: Int] = [:]
 
     /// - Parameters:
     ///   - dataPages: data pages per CPU ring buffer, a power of two. Default 128 (512 KiB).
@@ -41,6 +46,37 @@ public final class PerfSession {
         OpenFileLimit.raiseToHardLimit()
     }
 
+    /// A session with several events per (thread, CPU) sharing one ring buffer per CPU, such as
+    /// the probes on several functions. Samples tell their event apart by `PerfSample.identifier`
+    /// (see `configurationIndexByEventID`), so the configurations should sample `.identifier`.
+    ///
+    /// - Precondition: every configuration has the first one's record layout.
+    public convenience init(
+        configurations: [PerfEventConfiguration], dataPages: Int = 128, cpus: [Int] = ProcFS.onlineCPUs(),
+        sysctl: Sysctl = .system
+    ) {
+        precondition(!configurations.isEmpty, "a session needs an event")
+        precondition(
+            configurations.allSatisfy { $0.recordLayout == configurations[0].recordLayout },
+            "events sharing a ring buffer need one record layout")
+        self.init(configuration: configurations[0], dataPages: dataPages, cpus: cpus, sysctl: sysctl)
+        companionConfigurations = Array(configurations.dropFirst())
+    }
+
+    /// Opens the companion events of one (thread, CPU) and sends them into `ringEvent`'s buffer.
+    private func openCompanions(
+        tid: Int32, cpu: Int, main: PerfEvent, ringEvent: PerfEvent, into opened: inout [PerfEvent]
+    ) throws(SamplingError) {
+        guard !companionConfigurations.isEmpty else { return }
+        configurationIndexByEventID[try main.id()] = 0
+        for (index, companion) in companionConfigurations.enumerated() {
+            let event = try PerfEvent.open(companion, tid: tid, cpu: Int32(cpu), sysctl: sysctl)
+            try event.redirectOutput(to: ringEvent)
+            configurationIndexByEventID[try event.id()] = index + 1
+            opened.append(event)
+        }
+    }
+
     /// Opens events for one thread on every CPU.
     ///
     /// Throws: the `SamplingError` of the first failed perf_event_open or mmap.
@@ -49,13 +85,17 @@ public final class PerfSession {
         var opened: [PerfEvent] = []
         for cpu in cpus {
             let event = try PerfEvent.open(configuration, tid: tid, cpu: Int32(cpu), sysctl: sysctl)
+            let ringEvent: PerfEvent
             if let existing = rings.first(where: { $0.cpu == cpu }) {
                 try event.redirectOutput(to: existing.event)
+                ringEvent = existing.event
             } else {
                 let ring = try RingBuffer(event: event, dataPages: dataPages, sysctl: sysctl)
                 rings.append((cpu, event, ring))
+                ringEvent = event
             }
             opened.append(event)
+            try openCompanions(tid: tid, cpu: cpu, main: event, ringEvent: ringEvent, into: &opened)
         }
         events.append(contentsOf: opened)
         attachedThreads.insert(tid)
