@@ -48,9 +48,6 @@ public enum SmapsField: Int, CaseIterable, Hashable, Sendable {
         case .locked: return "Locked"
         }
     }
-
-    fileprivate static let byKey: [String: SmapsField] = Dictionary(
-        uniqueKeysWithValues: allCases.map { ($0.key, $0) })
 }
 
 /// One mapping of /proc/PID/smaps: the maps header line and the memory fields below it.
@@ -75,35 +72,47 @@ public struct ProcSmapsEntry: Hashable, Sendable {
 }
 
 /// Parser for /proc/PID/smaps.
+///
+/// Works on the bytes: a process with a thousand mappings prints some 25,000 lines, and
+/// `sflame mem` reads them every few intervals, so the parse must not cost more than the kernel's
+/// walk of the page tables (line splitting and `Character` handling of `String` cost ten times
+/// that).
 public enum ProcSmaps {
-    /// Parses the whole text. Field lines that sflame does not keep (`KernelPageSize`, `VmFlags`,
-    /// `THPeligible`, …) are skipped; so are field lines before the first header.
+    /// Parses the whole text (see `parse(bytes:)`).
+    public static func parse(_ text: String) throws(KernelFormatsError) -> [ProcSmapsEntry] {
+        try parse(bytes: Array(text.utf8))
+    }
+
+    /// Parses the bytes of /proc/PID/smaps. Field lines that sflame does not keep
+    /// (`KernelPageSize`, `VmFlags`, `THPeligible`, …) are skipped; so are field lines before the
+    /// first header.
     ///
-    /// Complexity: one pass over the bytes; no per-line allocation for skipped fields.
+    /// Complexity: one pass over the bytes; no allocation per field line.
     /// Throws: `KernelFormatsError(.malformedLine)` with the 1-based line when a header line does
     /// not have the /proc/PID/maps shape or a kept field's value is not `N kB`.
-    public static func parse(_ text: String) throws(KernelFormatsError) -> [ProcSmapsEntry] {
+    public static func parse(bytes: [UInt8]) throws(KernelFormatsError) -> [ProcSmapsEntry] {
         var entries: [ProcSmapsEntry] = []
         var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var start = 0
+        let count = bytes.count
+        while start < count {
+            var end = start
+            while end < count && bytes[end] != 0x0A { end += 1 }
             number += 1
-            if line.isEmpty { continue }
-            let utf8 = line.utf8
-            // A field line's first token ends in a colon ("Rss:"); a header's starts with an address range.
-            let firstSpace =
-                utf8.firstIndex(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) ?? utf8.endIndex
-            let token = line[line.startIndex..<firstSpace]
-            if token.last == ":" {
-                guard !entries.isEmpty, let field = SmapsField.byKey[String(token.dropLast())] else { continue }
-                guard let kib = kilobytes(line[firstSpace...]) else {
-                    throw KernelFormatsError(
-                        .malformedLine, "not a 'Key: N kB' smaps line: '\(line.prefix(120))'", line: number)
+            defer { start = end + 1 }
+            if end == start { continue }
+            var tokenEnd = start
+            while tokenEnd < end && bytes[tokenEnd] != 0x20 && bytes[tokenEnd] != 0x09 { tokenEnd += 1 }
+            if bytes[tokenEnd - 1] == UInt8(ascii: ":") {
+                guard !entries.isEmpty, let field = SmapsField.match(bytes, from: start, to: tokenEnd - 1) else { continue }
+                guard let kib = kilobytes(bytes, from: tokenEnd, to: end) else {
+                    throw malformed("not a 'Key: N kB' smaps line", bytes, start, end, number)
                 }
                 entries[entries.count - 1][field] = kib &* 1024
             } else {
-                guard let mapping = ProcMapping(line: line) else {
-                    throw KernelFormatsError(
-                        .malformedLine, "not a /proc/PID/smaps header line: '\(line.prefix(120))'", line: number)
+                let line = String(decoding: bytes[start..<end], as: UTF8.self)
+                guard let mapping = ProcMapping(line: line[...]) else {
+                    throw malformed("not a /proc/PID/smaps header line", bytes, start, end, number)
                 }
                 entries.append(ProcSmapsEntry(mapping: mapping))
             }
@@ -111,19 +120,44 @@ public enum ProcSmaps {
         return entries
     }
 
-    /// `   1234 kB` → 1234; nil when the text is not a number followed by `kB`.
-    private static func kilobytes(_ text: Substring) -> UInt64? {
+    private static func malformed(_ what: String, _ bytes: [UInt8], _ start: Int, _ end: Int, _ line: Int)
+        -> KernelFormatsError
+    {
+        let text = String(decoding: bytes[start..<min(end, start + 120)], as: UTF8.self)
+        return KernelFormatsError(.malformedLine, "\(what): '\(text)'", line: line)
+    }
+
+    /// `   1234 kB` → 1234; nil when the bytes are not a number followed by `kB`.
+    private static func kilobytes(_ bytes: [UInt8], from: Int, to end: Int) -> UInt64? {
+        var i = from
+        while i < end && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
         var value: UInt64 = 0
-        var digits = 0
-        var rest = text.utf8.drop(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-        while let c = rest.first, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
-            value = value &* 10 &+ UInt64(c - UInt8(ascii: "0"))
-            digits += 1
-            rest = rest.dropFirst()
+        let digitsStart = i
+        while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            value = value &* 10 &+ UInt64(bytes[i] - 0x30)
+            i += 1
         }
-        guard digits > 0 else { return nil }
-        let unit = rest.drop(while: { $0 == UInt8(ascii: " ") })
-        guard unit.elementsEqual("kB".utf8) else { return nil }
+        guard i > digitsStart else { return nil }
+        while i < end && bytes[i] == 0x20 { i += 1 }
+        guard end - i == 2, bytes[i] == UInt8(ascii: "k"), bytes[i + 1] == UInt8(ascii: "B") else { return nil }
         return value
+    }
+}
+
+extension SmapsField {
+    private static let keyBytes: [(key: [UInt8], field: SmapsField)] = allCases.map { (Array($0.key.utf8), $0) }
+
+    /// The field whose key is `bytes[from..<to]`, or nil.
+    static func match(_ bytes: [UInt8], from: Int, to: Int) -> SmapsField? {
+        let length = to - from
+        for candidate in keyBytes where candidate.key.count == length {
+            var equal = true
+            for k in 0..<length where bytes[from + k] != candidate.key[k] {
+                equal = false
+                break
+            }
+            if equal { return candidate.field }
+        }
+        return nil
     }
 }

@@ -27,12 +27,13 @@ public struct AllocationProfileOptions: Sendable {
     public var weight: Weight
     public var durationSeconds: Double?
     public var debugInfoPaths: [String]
-    /// Data pages per CPU ring buffer. Default 512 (2 MiB): every allocator call is a sample.
-    public var bufferPages: Int
+    /// Data pages per CPU ring buffer; nil picks 512 (2 MiB) for allocations and 1024 (4 MiB) for
+    /// leaks: every allocator call is a sample, and a lost free makes memory look leaked.
+    public var bufferPages: Int?
 
     public init(
         target: RecordOptions.Target, kind: Kind, weight: Weight = .bytes, durationSeconds: Double? = nil,
-        debugInfoPaths: [String] = [], bufferPages: Int = 512
+        debugInfoPaths: [String] = [], bufferPages: Int? = nil
     ) {
         self.target = target
         self.kind = kind
@@ -117,20 +118,12 @@ public final class AllocationProfiler {
         let pmu: UprobePMU
         do { pmu = try UprobePMU.load() } catch { throw MemoryError(error) }
         let probes = Self.probes(module: module, kind: options.kind)
-        let stackBytes: UInt32 = options.kind == .leaks && probes.contains { $0.function == .posixMemalign } ? 512 : 8
-        let events = probes.map { probe in
-            PerfEventConfiguration(
-                event: .uprobe(
-                    UprobeEvent(
-                        path: module.probePath, fileOffset: probe.fileOffset, isReturn: probe.isReturn,
-                        label: probe.function.symbolName, pmu: pmu)),
-                frequencyHz: nil, period: 1, sampleType: [.ip, .tid, .time, .callchain, .regsUser, .stackUser],
-                excludeKernel: true, userRegisterMask: ProbeRegisters.mask, userStackBytes: stackBytes)
-        }
+        let events = probes.map { Self.configuration($0, module: module, pmu: pmu) }
         let recorder = EventRecorder(
             options: EventRecorderOptions(
                 target: options.target, events: events, durationSeconds: options.durationSeconds,
-                bufferPages: options.bufferPages, debugInfoPaths: options.debugInfoPaths))
+                bufferPages: options.bufferPages ?? (options.kind == .leaks ? 1024 : 512),
+                debugInfoPaths: options.debugInfoPaths))
         self.recorder = recorder
         var tracker = AllocationTracker(mode: options.kind == .leaks ? .liveAllocations : .allocations)
         let recording: EventRecording
@@ -159,6 +152,32 @@ public final class AllocationProfiler {
         var function: AllocatorFunction
         var fileOffset: UInt64
         var isReturn: Bool
+    }
+
+    /// What each probe samples, no more (every byte is copied on every allocator call):
+    /// - allocation entries: registers (the sizes, the stack pointer), the callchain, and the 8
+    ///   stack bytes at the stack pointer (the caller's return address, which a frame-pointer
+    ///   callchain misses at a function's first instruction);
+    /// - frees and returns: the registers only (the pointer freed or returned);
+    /// - posix_memalign's return: also 512 stack bytes, where `*memptr` usually is (a local of the
+    ///   caller).
+    static func configuration(_ probe: Probe, module: AllocatorModule, pmu: UprobePMU) -> PerfEventConfiguration {
+        var sampleType: PerfSampleType = [.ip, .tid, .time, .regsUser]
+        var stackBytes: UInt32 = 0
+        if !probe.isReturn && probe.function.isAllocation {
+            sampleType.formUnion([.callchain, .stackUser])
+            stackBytes = 8
+        } else if probe.isReturn && probe.function == .posixMemalign {
+            sampleType.insert(.stackUser)
+            stackBytes = 512
+        }
+        return PerfEventConfiguration(
+            event: .uprobe(
+                UprobeEvent(
+                    path: module.probePath, fileOffset: probe.fileOffset, isReturn: probe.isReturn,
+                    label: probe.function.symbolName, pmu: pmu)),
+            frequencyHz: nil, period: 1, sampleType: sampleType, excludeKernel: true,
+            userRegisterMask: ProbeRegisters.mask, userStackBytes: stackBytes)
     }
 
     /// Entry probes on every allocation function (and, for leaks, on the frees and return probes

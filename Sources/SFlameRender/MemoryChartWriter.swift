@@ -70,7 +70,9 @@ struct MemoryChartWriter {
         out.append("\" font-size=\"")
         out.appendDecimal(options.fontSize)
         out.append("\">\n<style>text{fill:#222}.axis{stroke:#444;stroke-width:1}.grid{stroke:#e3e3e3;stroke-width:1}")
-        out.append(".series{fill:none;stroke-linejoin:round;stroke-linecap:round}.tick{fill:#555}</style>\n")
+        out.append(".series{fill:none;stroke-linejoin:round;stroke-linecap:round}.tick{fill:#555}")
+        // A white halo keeps labels readable where they cross a line.
+        out.append(".peak-label,.trend-label{paint-order:stroke;stroke:#ffffff;stroke-width:4px;stroke-linejoin:round}</style>\n")
         out.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n")
         text(x: Double(w) / 2, y: 28, anchor: "middle", size: options.fontSize + 5, data.title, cssClass: "title")
         if !data.subtitle.isEmpty {

@@ -14,7 +14,7 @@ import Glibc
 /// kernel/events/core.c), and why they are opened for every thread that exists when we attach.
 public final class PerfSession {
     public let configuration: PerfEventConfiguration
-    public let decoder: PerfRecordDecoder
+    public private(set) var decoder: PerfRecordDecoder
     public let cpus: [Int]
     private let dataPages: Int
     private let sysctl: Sysctl
@@ -49,16 +49,25 @@ public final class PerfSession {
     /// A session with several events per (thread, CPU) sharing one ring buffer per CPU, such as
     /// the probes on several functions. Samples tell their event apart by `PerfSample.identifier`
     /// (see `configurationIndexByEventID`), so the configurations should sample `.identifier`.
+    /// Events may sample different fields (registers, stack bytes, callchain): the decoder picks
+    /// each sample's layout by its identifier.
     ///
-    /// - Precondition: every configuration has the first one's record layout.
+    /// - Precondition: the configurations agree on the `sample_id` fields and `sample_id_all`
+    ///   (non-sample records carry no identifier to tell them apart), and sample `.identifier`
+    ///   when their layouts differ.
     public convenience init(
         configurations: [PerfEventConfiguration], dataPages: Int = 128, cpus: [Int] = ProcFS.onlineCPUs(),
         sysctl: Sysctl = .system
     ) {
         precondition(!configurations.isEmpty, "a session needs an event")
+        let first = configurations[0].recordLayout
         precondition(
-            configurations.allSatisfy { $0.recordLayout == configurations[0].recordLayout },
-            "events sharing a ring buffer need one record layout")
+            configurations.allSatisfy {
+                $0.recordLayout == first
+                    || ($0.recordLayout.sampleIDFields == first.sampleIDFields
+                        && $0.recordLayout.sampleIDAll == first.sampleIDAll && first.sampleType.contains(.identifier))
+            },
+            "events sharing a ring buffer need one sample_id layout, and identifiers when their samples differ")
         self.init(configuration: configurations[0], dataPages: dataPages, cpus: cpus, sysctl: sysctl)
         companionConfigurations = Array(configurations.dropFirst())
     }
@@ -72,7 +81,9 @@ public final class PerfSession {
         for (index, companion) in companionConfigurations.enumerated() {
             let event = try PerfEvent.open(companion, tid: tid, cpu: Int32(cpu), sysctl: sysctl)
             try event.redirectOutput(to: ringEvent)
-            configurationIndexByEventID[try event.id()] = index + 1
+            let id = try event.id()
+            configurationIndexByEventID[id] = index + 1
+            if companion.recordLayout != configuration.recordLayout { decoder.sampleLayouts[id] = companion.recordLayout }
             opened.append(event)
         }
     }

@@ -32,9 +32,9 @@ extension ProcFS {
     /// the text does not parse.
     public static func smaps(pid: ProcessIDValue) throws(SamplingError) -> [ProcSmapsEntry] {
         let path = "\(root)/\(pid)/smaps"
-        let text = try readText(path)
+        let bytes = try readBytes(path)
         do {
-            return try ProcSmaps.parse(text)
+            return try ProcSmaps.parse(bytes: bytes)
         } catch {
             throw SamplingError(.systemCall, operation: "parsing \(path)", explanation: error.description)
         }

@@ -6,7 +6,7 @@ import SFlameProfile
 ///
 ///   sflame: 40,000 allocator calls of PID 4242 in 2.0 s: 78.1 MiB requested, 0 lost.
 ///   sflame: top stacks by bytes allocated:
-///   sflame:    58.6 MiB  75.0%    20,000 calls  alloc_big ← run_rounds ← main ← __libc_start_call_main
+///   sflame:    58.6 MiB  75.0%    20,000 allocations  __libc_malloc ← alloc_big ← run_rounds ← main ← …
 enum AllocationReport {
     static func lines(_ r: AllocationProfile, top: Int) -> [String] {
         var lines: [String] = []
@@ -68,14 +68,11 @@ enum AllocationReport {
         return lines
     }
 
-    /// "alloc_big ← run_rounds ← main": the frames above the allocator function, leaf first.
+    /// "malloc ← alloc_big ← run_rounds ← main": the allocator function and its callers, leaf first.
     static func chain(_ profile: Profile, _ sample: Sample, depth: Int = 6) -> String {
         var names: [String] = []
         for id in sample.locationIDs {
             names.append(contentsOf: profile.frameNames(of: profile.location(id)).reversed())
-        }
-        if let first = names.first, AllocatorFunction(rawValue: first) != nil || first.hasPrefix("__libc_") {
-            names.removeFirst()
         }
         let shown = names.prefix(depth).joined(separator: " ← ")
         return names.count > depth ? shown + " ← …" : shown
