@@ -252,6 +252,30 @@ public final class AllocationProfiler {
         return s
     }
 
+    /// Names the leaf frames, the probed functions' first instructions, by the function probed:
+    /// `malloc` rather than whichever alias the symbol table lists first at that address
+    /// (`__libc_malloc`, or `__libc_memalign` for glibc's aligned_alloc).
+    static func nameProbedFunctions(in profile: inout Profile, module: AllocatorModule) {
+        let mappings = Set(profile.mappings.filter { $0.filename == module.path }.map(\.id))
+        guard !mappings.isEmpty else { return }
+        let probed = Dictionary(module.functions.map { ($0.range.fileOffset, $0.function) }, uniquingKeysWith: { a, _ in a })
+        var ids: [AllocatorFunction: FunctionID] = [:]
+        for i in profile.locations.indices {
+            guard let mapping = profile.locations[i].mappingID, mappings.contains(mapping),
+                let function = probed[profile.locations[i].address]
+            else { continue }
+            let id: FunctionID
+            if let existing = ids[function] {
+                id = existing
+            } else {
+                id = FunctionID(UInt64(profile.functions.count + 1))
+                profile.functions.append(Function(id: id, name: function.symbolName))
+                ids[function] = id
+            }
+            profile.locations[i].lines = [Line(functionID: id)]
+        }
+    }
+
     private func assemble(
         recording: EventRecording, tracker: AllocationTracker, module: AllocatorModule, recorder: EventRecorder
     ) -> AllocationProfile {
@@ -277,6 +301,7 @@ public final class AllocationProfiler {
         }
         var (profile, quality) = recorder.profile(
             values: values, sampleTypes: sampleTypes, defaultSampleType: defaultType.type, recording: recording)
+        Self.nameProbedFunctions(in: &profile, module: module)
         profile.periodType = AllocationSampleType.allocObjects
         profile.period = 1
         profile.comments.append("sflame: allocator \(module.path) (\(module.functions.map(\.function.symbolName).joined(separator: ", ")))")

@@ -76,6 +76,15 @@ public final class EventRecorder {
     private var state: RecordingState
     private var stackKeys: [StackKey] = []
     private var stackIndex: [StackKey: StackID] = [:]
+    /// Stacks by their raw callchain: most samples repeat a callchain seen before, and hashing the
+    /// addresses is cheaper than resolving every frame again.
+    private var rawStackIndex: [RawStack: StackID] = [:]
+
+    private struct RawStack: Hashable {
+        var pid: Int32
+        var tid: Int32
+        var callchain: [UInt64]
+    }
     private var child: SuspendedChild?
 
     public init(options: EventRecorderOptions) {
@@ -165,12 +174,25 @@ public final class EventRecorder {
     /// The stack of a sample, interned: equal stacks get equal ids. Nil for a process outside the
     /// targets. The sample may be one the caller adjusted (a callchain with the caller's return
     /// address added, say).
+    ///
+    /// A callchain seen before on the same thread maps to the stack it resolved to then (a library
+    /// unmapped and another mapped at its addresses within one recording would be misnamed).
     public func stack(for sample: PerfSample) -> StackID? {
+        let raw = RawStack(pid: sample.pid, tid: sample.tid, callchain: sample.callchain)
+        if !sample.callchain.isEmpty, sample.callchain.count < state.maxCallchainDepth, let id = rawStackIndex[raw] {
+            state.stats.samples += 1
+            return id
+        }
         guard let key = state.stackKey(for: sample) else { return nil }
-        if let id = stackIndex[key] { return id }
-        let id = StackID(stackKeys.count)
-        stackKeys.append(key)
-        stackIndex[key] = id
+        let id: StackID
+        if let existing = stackIndex[key] {
+            id = existing
+        } else {
+            id = StackID(stackKeys.count)
+            stackKeys.append(key)
+            stackIndex[key] = id
+        }
+        if !sample.callchain.isEmpty { rawStackIndex[raw] = id }
         return id
     }
 

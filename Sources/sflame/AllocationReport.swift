@@ -6,7 +6,7 @@ import SFlameProfile
 ///
 ///   sflame: 40,000 allocator calls of PID 4242 in 2.0 s: 78.1 MiB requested, 0 lost.
 ///   sflame: top stacks by bytes allocated:
-///   sflame:    58.6 MiB  75.0%    20,000 allocations  __libc_malloc ← alloc_big ← run_rounds ← main ← …
+///   sflame:    58.6 MiB  75.0%    20,000 allocations  malloc ← alloc_big ← run_rounds ← main ← …
 enum AllocationReport {
     static func lines(_ r: AllocationProfile, top: Int) -> [String] {
         var lines: [String] = []

@@ -34,11 +34,14 @@ struct MemCommand: ParsableCommand {
 
             --leaks adds return probes (for the addresses returned) and probes on free, and reports \
             what was allocated while recording and is still allocated at the end, per call stack \
-            (inuse_space/bytes, inuse_objects/count). Cost: every allocator call traps into the \
-            kernel, about 2-4 µs per call with --alloc and twice that with --leaks (tools/bench-mem \
-            measures it: an allocation-heavy loop ran 4-8x slower with --alloc and 8-16x with \
-            --leaks on a 2-core VM); a service making 10,000 allocations per second spends roughly \
-            3 % (--alloc) to 8 % (--leaks) of a core more.
+            (inuse_space/bytes, inuse_objects/count).
+
+            Overhead (tools/bench-mem, a 2-core VM): every probed call traps into the kernel. With \
+            --alloc an allocation costs the target about 4 µs of CPU (as much as perf record on \
+            perf-probe uprobes); with --leaks an allocate/free pair costs about 28 µs (entry, \
+            return and free traps). A service making 10,000 allocations per second spends about 4 % \
+            of a core more with --alloc and 28 % with --leaks; an allocation-bound loop runs ~100x \
+            (--alloc) to ~700x (--leaks) slower. The timeline costs under 1 % of a core at 10 Hz.
 
             --page-faults samples the page-faults software event with user call stacks: where the \
             process first touches memory, whatever allocator it uses.
