@@ -104,7 +104,9 @@ public enum ProcSmaps {
             var tokenEnd = start
             while tokenEnd < end && bytes[tokenEnd] != 0x20 && bytes[tokenEnd] != 0x09 { tokenEnd += 1 }
             if bytes[tokenEnd - 1] == UInt8(ascii: ":") {
-                guard !entries.isEmpty, let field = SmapsField.match(bytes, from: start, to: tokenEnd - 1) else { continue }
+                guard !entries.isEmpty, let field = SmapsField.match(bytes, from: start, to: tokenEnd - 1) else {
+                    continue
+                }
                 guard let kib = kilobytes(bytes, from: tokenEnd, to: end) else {
                     throw malformed("not a 'Key: N kB' smaps line", bytes, start, end, number)
                 }

@@ -129,7 +129,8 @@ public final class AllocationProfiler {
         let recording: EventRecording
         do {
             recording = try recorder.run(onStart: onStart, progress: progress) { event in
-                Self.handle(event, probe: probes[event.eventIndex], module: module, recorder: recorder, tracker: &tracker)
+                Self.handle(
+                    event, probe: probes[event.eventIndex], module: module, recorder: recorder, tracker: &tracker)
             }
         } catch {
             throw MemoryError(error)
@@ -258,7 +259,8 @@ public final class AllocationProfiler {
     static func nameProbedFunctions(in profile: inout Profile, module: AllocatorModule) {
         let mappings = Set(profile.mappings.filter { $0.filename == module.path }.map(\.id))
         guard !mappings.isEmpty else { return }
-        let probed = Dictionary(module.functions.map { ($0.range.fileOffset, $0.function) }, uniquingKeysWith: { a, _ in a })
+        let probed = Dictionary(
+            module.functions.map { ($0.range.fileOffset, $0.function) }, uniquingKeysWith: { a, _ in a })
         var ids: [AllocatorFunction: FunctionID] = [:]
         for i in profile.locations.indices {
             guard let mapping = profile.locations[i].mappingID, mappings.contains(mapping),
@@ -304,7 +306,8 @@ public final class AllocationProfiler {
         Self.nameProbedFunctions(in: &profile, module: module)
         profile.periodType = AllocationSampleType.allocObjects
         profile.period = 1
-        profile.comments.append("sflame: allocator \(module.path) (\(module.functions.map(\.function.symbolName).joined(separator: ", ")))")
+        profile.comments.append(
+            "sflame: allocator \(module.path) (\(module.functions.map(\.function.symbolName).joined(separator: ", ")))")
         let allocatedBytes = tracker.allocated.values.reduce(Int64(0)) { $0 &+ $1.bytes }
         let allocations = tracker.allocated.values.reduce(Int64(0)) { $0 &+ $1.count }
         return AllocationProfile(

@@ -110,7 +110,9 @@ public enum AllocatorLocator {
             var functions: [AllocatorFunctionSymbol] = []
             var offsets = Set<UInt64>()
             for function in AllocatorFunction.allCases {
-                guard let range = try? symbolizer.symbolFileOffset(name: function.symbolName, modulePath: candidate.probePath),
+                guard
+                    let range = try? symbolizer.symbolFileOffset(
+                        name: function.symbolName, modulePath: candidate.probePath),
                     !range.isIndirect, offsets.insert(range.fileOffset).inserted
                 else { continue }
                 functions.append(AllocatorFunctionSymbol(function: function, range: range))

@@ -91,7 +91,8 @@ public struct MemoryAnalysis: Hashable, Sendable {
                 current.final = v
                 summary = current
             } else {
-                summary = SeriesSummary(field: field, first: v, peak: v, peakTime: s.time, final: v, minimum: v, mean: 0)
+                summary = SeriesSummary(
+                    field: field, first: v, peak: v, peakTime: s.time, final: v, minimum: v, mean: 0)
             }
         }
         summary?.mean = count > 0 ? total / Double(count) : 0
@@ -146,7 +147,9 @@ public struct GrowthRule: Hashable, Sendable {
     {
         let span = (rss.last?.x ?? 0) - (rss.first?.x ?? 0)
         guard rss.count >= minimumSamples, span >= 2 * intervalSeconds, let fit = LinearFit.fit(rss) else {
-            return (.inconclusive, "only \(rss.count) readings over \(Format.seconds(span)); sample longer for a verdict")
+            return (
+                .inconclusive, "only \(rss.count) readings over \(Format.seconds(span)); sample longer for a verdict"
+            )
         }
         let mean = rss.reduce(0) { $0 + $1.y } / Double(rss.count)
         let threshold = max(minimumChangeBytes, minimumChangeShare * mean)
@@ -161,16 +164,26 @@ public struct GrowthRule: Hashable, Sendable {
             )
         }
         if fit.rSquared < minimumRSquared {
-            return (.steady, "RSS moves without a consistent trend (least-squares \(rate), R² \(r2) < \(minimumRSquared))")
+            return (
+                .steady, "RSS moves without a consistent trend (least-squares \(rate), R² \(r2) < \(minimumRSquared))"
+            )
         }
         if change < 0 {
-            return (.shrinking, "RSS falls at \(rate) (R² \(r2)), \(Format.signedBytes(change)) over \(Format.seconds(span))")
+            return (
+                .shrinking,
+                "RSS falls at \(rate) (R² \(r2)), \(Format.signedBytes(change)) over \(Format.seconds(span))"
+            )
         }
         let growing = "RSS grows at \(rate) (R² \(r2)), \(Format.signedBytes(change)) over \(Format.seconds(span))"
         if let leak = leakEvidence(rss: rss, rssFit: fit, anonymous: anonymous, span: span) {
             return (.suspectedLeak, "\(growing); \(leak)")
         }
-        return (.growing, growing + (span < leakMinimumSeconds ? "; observe ≥ \(Int(leakMinimumSeconds)) s to tell a leak from warm-up" : ""))
+        return (
+            .growing,
+            growing
+                + (span < leakMinimumSeconds
+                    ? "; observe ≥ \(Int(leakMinimumSeconds)) s to tell a leak from warm-up" : "")
+        )
     }
 
     /// A sentence with the evidence for a leak, or nil when one condition fails.

@@ -22,7 +22,9 @@ public struct MemorySample: Hashable, Sendable {
     /// The fields of /proc/PID/status (`VmRSS`, `RssAnon`, … in bytes, `Threads` as a count).
     public mutating func add(status: ProcKeyValues) {
         for field in MemoryField.allCases where field.source == .status {
-            let value = field == .threads ? status.integer(field.kernelKey).map { UInt64(max(0, $0)) } : status.bytes(field.kernelKey)
+            let value =
+                field == .threads
+                ? status.integer(field.kernelKey).map { UInt64(max(0, $0)) } : status.bytes(field.kernelKey)
             if let value { values[field] = value }
         }
     }

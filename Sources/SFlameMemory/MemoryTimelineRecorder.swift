@@ -4,7 +4,7 @@ import SFlameRecord
 import SFlameSampling
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `MemoryTimelineRecorder` samples, and how often.
@@ -19,7 +19,8 @@ public struct MemoryTimelineOptions: Sendable {
     public var smapsEvery: Int
 
     public init(
-        target: RecordOptions.Target, intervalSeconds: Double = 0.1, durationSeconds: Double? = nil, smapsEvery: Int = 10
+        target: RecordOptions.Target, intervalSeconds: Double = 0.1, durationSeconds: Double? = nil,
+        smapsEvery: Int = 10
     ) {
         self.target = target
         self.intervalSeconds = intervalSeconds
@@ -94,9 +95,14 @@ public final class MemoryTimelineRecorder {
             case .failed, .ok:
                 break
             }
-            if end == .targetExited || commandExited() { end = .targetExited; break }
+            if end == .targetExited || commandExited() {
+                end = .targetExited
+                break
+            }
             if timeline.samples.count == 1 && tick == 0 { onStart(pid) }
-            progress(MemoryProgress(elapsedSeconds: elapsed, samples: timeline.samples.count, rss: timeline.samples.last?[.rss]))
+            progress(
+                MemoryProgress(
+                    elapsedSeconds: elapsed, samples: timeline.samples.count, rss: timeline.samples.last?[.rss]))
             if isLast {
                 end = signals.received != nil ? .signal : .duration
                 break

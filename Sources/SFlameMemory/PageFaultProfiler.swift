@@ -12,7 +12,9 @@ public struct PageFaultProfileOptions: Sendable {
     public var durationSeconds: Double?
     public var debugInfoPaths: [String]
 
-    public init(target: RecordOptions.Target, period: UInt64 = 1, durationSeconds: Double? = nil, debugInfoPaths: [String] = []) {
+    public init(
+        target: RecordOptions.Target, period: UInt64 = 1, durationSeconds: Double? = nil, debugInfoPaths: [String] = []
+    ) {
         self.target = target
         self.period = max(1, period)
         self.durationSeconds = durationSeconds
@@ -52,7 +54,8 @@ public final class PageFaultProfiler {
         -> PageFaultProfile
     {
         let event = PerfEventConfiguration(
-            event: .pageFaults, frequencyHz: nil, period: options.period, sampleType: [.ip, .tid, .time, .period, .callchain],
+            event: .pageFaults, frequencyHz: nil, period: options.period,
+            sampleType: [.ip, .tid, .time, .period, .callchain],
             excludeKernel: true)
         let recorder = EventRecorder(
             options: EventRecorderOptions(
@@ -73,7 +76,8 @@ public final class PageFaultProfiler {
         }
         let faultsType = ValueType(type: "page-faults", unit: "count")
         var (profile, quality) = recorder.profile(
-            values: values, sampleTypes: [.samples, faultsType], defaultSampleType: faultsType.type, recording: recording)
+            values: values, sampleTypes: [.samples, faultsType], defaultSampleType: faultsType.type,
+            recording: recording)
         profile.periodType = faultsType
         profile.period = Int64(options.period)
         let faults = values.values.reduce(Int64(0)) { $0 + $1[1] }

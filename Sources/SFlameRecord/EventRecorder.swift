@@ -4,7 +4,7 @@ import SFlameProfile
 import SFlameSampling
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What an `EventRecorder` records.
@@ -137,13 +137,24 @@ public final class EventRecorder {
             let now = MonotonicTime.seconds()
             if now - lastProgress >= 0.25 {
                 lastProgress = now
-                progress(RecordingProgress(elapsedSeconds: now - start, samples: state.stats.samples, lost: state.stats.lost))
+                progress(
+                    RecordingProgress(elapsedSeconds: now - start, samples: state.stats.samples, lost: state.stats.lost)
+                )
             }
-            if let s = signals.received { end = .signal(s); break }
-            if let d = options.durationSeconds, now - start >= d { end = .duration; break }
+            if let s = signals.received {
+                end = .signal(s)
+                break
+            }
+            if let d = options.durationSeconds, now - start >= d {
+                end = .duration
+                break
+            }
             if now - lastLivenessCheck >= 0.1 {
                 lastLivenessCheck = now
-                if targetsExited() { end = .targetExited; break }
+                if targetsExited() {
+                    end = .targetExited
+                    break
+                }
             }
         }
         let duration = MonotonicTime.seconds() - start
@@ -200,7 +211,9 @@ public final class EventRecorder {
     /// executable mappings as known at this point of the recording; nil for addresses outside
     /// file-backed executable mappings.
     public func moduleLocation(pid: Int32, runtimeAddress: UInt64) -> (path: String, fileOffset: UInt64)? {
-        guard let range = state.addressSpaces[pid]?.lookup(runtimeAddress), let module = range.module else { return nil }
+        guard let range = state.addressSpaces[pid]?.lookup(runtimeAddress), let module = range.module else {
+            return nil
+        }
         return (state.modules[Int(module)].path, runtimeAddress - range.start + range.fileOffset)
     }
 

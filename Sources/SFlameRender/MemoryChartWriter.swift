@@ -34,7 +34,9 @@ struct MemoryChartWriter {
         timeEnd = lastTime > 0 ? lastTime : 1
         timeStep = ChartScale.nice(maximum: timeEnd, targetTicks: 10).step
         let columns = Int(Double(options.width) - 90 - 240)
-        drawn = data.series.map { Self.decimate($0.points, columns: max(columns, 1), timeEnd: lastTime > 0 ? lastTime : 1) }
+        drawn = data.series.map {
+            Self.decimate($0.points, columns: max(columns, 1), timeEnd: lastTime > 0 ? lastTime : 1)
+        }
     }
 
     mutating func write() -> [UInt8] {
@@ -53,7 +55,9 @@ struct MemoryChartWriter {
     // MARK: Coordinates
 
     private func x(_ time: Double) -> Double { left + time / timeEnd * plotWidth }
-    private func y(_ bytes: Double) -> Double { plotBottom - bytes / unit.divisor / yScale.maximum * (plotBottom - plotTop) }
+    private func y(_ bytes: Double) -> Double {
+        plotBottom - bytes / unit.divisor / yScale.maximum * (plotBottom - plotTop)
+    }
 
     private func color(_ index: Int) -> RGBColor {
         data.series[index].color ?? MemoryChart.palette[index % MemoryChart.palette.count]
@@ -72,7 +76,9 @@ struct MemoryChartWriter {
         out.append("\">\n<style>text{fill:#222}.axis{stroke:#444;stroke-width:1}.grid{stroke:#e3e3e3;stroke-width:1}")
         out.append(".series{fill:none;stroke-linejoin:round;stroke-linecap:round}.tick{fill:#555}")
         // A white halo keeps labels readable where they cross a line.
-        out.append(".peak-label,.trend-label{paint-order:stroke;stroke:#ffffff;stroke-width:4px;stroke-linejoin:round}</style>\n")
+        out.append(
+            ".peak-label,.trend-label{paint-order:stroke;stroke:#ffffff;stroke-width:4px;stroke-linejoin:round}</style>\n"
+        )
         out.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n")
         text(x: Double(w) / 2, y: 28, anchor: "middle", size: options.fontSize + 5, data.title, cssClass: "title")
         if !data.subtitle.isEmpty {
@@ -85,7 +91,8 @@ struct MemoryChartWriter {
         for tick in yScale.ticks {
             let py = plotBottom - tick / yScale.maximum * (plotBottom - plotTop)
             hline(py, cssClass: tick == 0 ? "axis" : "grid")
-            text(x: left - 8, y: py + 4, anchor: "end", size: options.fontSize - 1, yScale.label(tick), cssClass: "tick")
+            text(
+                x: left - 8, y: py + 4, anchor: "end", size: options.fontSize - 1, yScale.label(tick), cssClass: "tick")
         }
         // x ticks.
         var t = 0.0
@@ -101,7 +108,9 @@ struct MemoryChartWriter {
             out.append("\" y2=\"")
             out.appendDecimal(plotBottom)
             out.append("\"/>\n")
-            text(x: px, y: plotBottom + 18, anchor: "middle", size: options.fontSize - 1, xTicks.label(t), cssClass: "tick")
+            text(
+                x: px, y: plotBottom + 18, anchor: "middle", size: options.fontSize - 1, xTicks.label(t),
+                cssClass: "tick")
             t += timeStep
         }
         // Axis lines and titles.

@@ -3,7 +3,7 @@
 internal import CElfutils
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Name → address lookups in the symbol table, for placing probes.

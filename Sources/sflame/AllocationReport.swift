@@ -42,7 +42,8 @@ enum AllocationReport {
                     + "recording are still allocated, from \(Format.grouped(stacks)) stacks.")
             if s.unknownFrees > 0 {
                 lines.append(
-                    "sflame: \(Format.grouped(s.unknownFrees)) frees of memory allocated before sflame attached were ignored.")
+                    "sflame: \(Format.grouped(s.unknownFrees)) frees of memory allocated before sflame attached were ignored."
+                )
             }
             if s.unresolvedAlignedAllocations > 0 {
                 lines.append(

@@ -53,7 +53,8 @@ extension MemCommand {
             result = try profiler.run(
                 onStart: {
                     Diagnostics.notice(
-                        "sampling page faults of \(what)\(period == 1 ? "" : " (one sample every \(period))"); Ctrl-C to stop.")
+                        "sampling page faults of \(what)\(period == 1 ? "" : " (one sample every \(period))"); Ctrl-C to stop."
+                    )
                 },
                 progress: { display.update($0) })
         } catch {

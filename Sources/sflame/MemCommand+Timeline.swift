@@ -39,7 +39,8 @@ extension MemCommand {
             timeline = try recorder.run(
                 onStart: { pid in
                     Diagnostics.notice(
-                        "sampling the memory of PID \(pid) (\(ProcFS.processName(pid: pid) ?? "?")) every \(interval); Ctrl-C to stop.")
+                        "sampling the memory of PID \(pid) (\(ProcFS.processName(pid: pid) ?? "?")) every \(interval); Ctrl-C to stop."
+                    )
                 },
                 progress: { display.update($0) })
         } catch {
@@ -88,14 +89,16 @@ final class MemProgressLine {
     func update(_ p: MemoryProgress) {
         guard enabled else { return }
         let rss = p.rss.map { "RSS \(Format.bytes($0))" } ?? "RSS ?"
-        writeStandardError("\r\u{1B}[K[sflame] \(formatSeconds(p.elapsedSeconds)) · \(Grouped(p.samples)) readings · \(rss)")
+        writeStandardError(
+            "\r\u{1B}[K[sflame] \(formatSeconds(p.elapsedSeconds)) · \(Grouped(p.samples)) readings · \(rss)")
         shown = true
     }
 
     func update(_ p: RecordingProgress) {
         guard enabled else { return }
         writeStandardError(
-            "\r\u{1B}[K[sflame] \(formatSeconds(p.elapsedSeconds)) · \(Grouped(p.samples)) samples · \(Grouped(Int(p.lost))) lost")
+            "\r\u{1B}[K[sflame] \(formatSeconds(p.elapsedSeconds)) · \(Grouped(p.samples)) samples · \(Grouped(Int(p.lost))) lost"
+        )
         shown = true
     }
 

@@ -12,13 +12,14 @@ import SFlameRecord
 import SFlameSampling
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct MemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mem",
-        abstract: "Show where a process's memory goes: a /proc timeline with growth analysis, or allocation, leak and page-fault flame graphs.",
+        abstract:
+            "Show where a process's memory goes: a /proc timeline with growth analysis, or allocation, leak and page-fault flame graphs.",
         discussion: """
             Without a mode, samples /proc/PID/status and smaps_rollup every --interval (and smaps per \
             mapping every --smaps-every intervals), prints peak, final and growth rate (least squares, \
@@ -63,7 +64,10 @@ struct MemCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Time between /proc readings, with a unit: 100ms, 0.5s, 2s.", valueName: "DURATION"))
     var interval: IntervalArgument = IntervalArgument(seconds: 0.1)
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Stop after this many seconds (default: until the target exits or Ctrl-C).", valueName: "SECONDS"))
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp(
+            "Stop after this many seconds (default: until the target exits or Ctrl-C).", valueName: "SECONDS"))
     var duration: Double?
 
     @Option(help: ArgumentHelp("Read /proc/PID/smaps (per-mapping detail) every N intervals.", valueName: "N"))
@@ -81,16 +85,24 @@ struct MemCommand: ParsableCommand {
     @Option(help: "What the allocation flame graph weighs: bytes or count (calls).")
     var weight: WeightArgument = .bytes
 
-    @Option(name: [.customShort("c"), .customLong("period")], help: ArgumentHelp("Page faults per sample (--page-faults); 1 records every fault.", valueName: "N"))
+    @Option(
+        name: [.customShort("c"), .customLong("period")],
+        help: ArgumentHelp("Page faults per sample (--page-faults); 1 records every fault.", valueName: "N"))
     var period: UInt64 = 1
 
     @Option(help: ArgumentHelp("Stacks to list in the report.", valueName: "N"))
     var top = 10
 
-    @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info (repeatable).", valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("An extra directory to search for separate debug info (repeatable).", valueName: "DIR"))
     var debuginfoPath: [String] = []
 
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file, repeatable; the extension picks the format. Timeline: .svg (chart), .json (readings and analysis), .csv (readings). --alloc, --leaks, --page-faults: .svg (flame graph), .folded or .txt (folded stacks). Default: sflame-mem.svg, sflame-alloc.svg, sflame-leaks.svg or sflame-faults.svg.", valueName: "FILE"))
+    @Option(
+        name: [.short, .customLong("output")],
+        help: ArgumentHelp(
+            "Output file, repeatable; the extension picks the format. Timeline: .svg (chart), .json (readings and analysis), .csv (readings). --alloc, --leaks, --page-faults: .svg (flame graph), .folded or .txt (folded stacks). Default: sflame-mem.svg, sflame-alloc.svg, sflame-leaks.svg or sflame-faults.svg.",
+            valueName: "FILE"))
     var outputs: [String] = []
 
     @Option(help: "The chart's or flame graph's title.")
@@ -99,7 +111,8 @@ struct MemCommand: ParsableCommand {
     @Flag(help: "No progress line on the terminal.")
     var quiet = false
 
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("A command to launch and watch, after --.", valueName: "CMD ARGS"))
+    @Argument(
+        parsing: .postTerminator, help: ArgumentHelp("A command to launch and watch, after --.", valueName: "CMD ARGS"))
     var command: [String] = []
 
     enum Mode {
@@ -127,7 +140,9 @@ struct MemCommand: ParsableCommand {
 
     func validate() throws {
         if pid == nil && command.isEmpty { throw ValidationError("Give a target: --pid PID or -- CMD ARGS.") }
-        if pid != nil && !command.isEmpty { throw ValidationError("Give either --pid or a command after --, not both.") }
+        if pid != nil && !command.isEmpty {
+            throw ValidationError("Give either --pid or a command after --, not both.")
+        }
         if let pid, pid <= 0 { throw ValidationError("--pid must be a positive process id (got \(pid)).") }
         if let duration, !(duration > 0) {
             throw ValidationError("--duration must be a positive number of seconds (got \(duration)).")
@@ -164,7 +179,8 @@ struct MemCommand: ParsableCommand {
             if status == nil {
                 if let pid = commandPID {
                     Diagnostics.notice(
-                        "stopped; waiting for the command (PID \(pid)) to exit. Ctrl-C stops waiting without signalling it.")
+                        "stopped; waiting for the command (PID \(pid)) to exit. Ctrl-C stops waiting without signalling it."
+                    )
                 }
                 status = waitForCommand()
             }

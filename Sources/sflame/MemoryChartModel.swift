@@ -17,7 +17,8 @@ enum MemoryChartModel {
             let label = field == .vmSwap ? "swap" : field.label
             // PSS equals RSS for unshared memory: dotted, so the line under it stays visible.
             series.append(
-                MemoryChartSeries(label: label, points: points, isPrimary: field == .rss, dash: field == .pss ? "2 4" : nil))
+                MemoryChartSeries(
+                    label: label, points: points, isPrimary: field == .rss, dash: field == .pss ? "2 4" : nil))
             if field == .rss, let summary = analysis.summary(.rss) {
                 peak = MemoryChartMarker(
                     seriesIndex: series.count - 1, time: summary.peakTime, bytes: Double(summary.peak),
@@ -25,15 +26,19 @@ enum MemoryChartModel {
             }
         }
         var trend: MemoryChartTrend?
-        if let fit = analysis.rssGrowth, let first = timeline.samples.first?.time, let last = timeline.samples.last?.time {
+        if let fit = analysis.rssGrowth, let first = timeline.samples.first?.time,
+            let last = timeline.samples.last?.time
+        {
             trend = MemoryChartTrend(
                 startTime: first, startBytes: fit.intercept + fit.slope * first, endTime: last,
                 endBytes: fit.intercept + fit.slope * last,
                 label: "\(Format.signedBytes(fit.slope))/s (R² \(Format.decimal(fit.rSquared, places: 2)))")
         }
-        let every = timeline.intervalSeconds < 1
+        let every =
+            timeline.intervalSeconds < 1
             ? "\(Int((timeline.intervalSeconds * 1000).rounded())) ms" : Format.seconds(timeline.intervalSeconds)
-        let subtitle = "PID \(timeline.pid) · a reading every \(every) · \(Format.seconds(timeline.durationSeconds))"
+        let subtitle =
+            "PID \(timeline.pid) · a reading every \(every) · \(Format.seconds(timeline.durationSeconds))"
             + (timeline.end == .targetExited ? " (until the process exited)" : "")
         var notes = ["Verdict: \(analysis.verdict.rawValue): \(analysis.reason)."]
         if !analysis.growingMappings.isEmpty {

@@ -13,7 +13,8 @@ import SFlameMemory
 enum MemoryReport {
     static func lines(timeline: MemoryTimeline, analysis: MemoryAnalysis) -> [String] {
         var lines: [String] = []
-        let every = timeline.intervalSeconds < 1
+        let every =
+            timeline.intervalSeconds < 1
             ? "\(Int((timeline.intervalSeconds * 1000).rounded()))ms" : Format.seconds(timeline.intervalSeconds)
         lines.append(
             "sflame: \(Format.grouped(timeline.samples.count)) readings of PID \(timeline.pid) (\(timeline.processName)) "
@@ -21,9 +22,12 @@ enum MemoryReport {
                 + "\(Format.grouped(timeline.mappingSnapshots.count)) times.")
         switch timeline.end {
         case .targetExited:
-            lines.append("sflame: the target exited after \(Format.seconds(timeline.durationSeconds)); the timeline covers the time until then.")
+            lines.append(
+                "sflame: the target exited after \(Format.seconds(timeline.durationSeconds)); the timeline covers the time until then."
+            )
         case .signal:
-            lines.append("sflame: stopped by a signal; the timeline covers \(Format.seconds(timeline.durationSeconds)).")
+            lines.append(
+                "sflame: stopped by a signal; the timeline covers \(Format.seconds(timeline.durationSeconds)).")
         case .duration:
             break
         }
@@ -33,12 +37,17 @@ enum MemoryReport {
         lines.append("sflame: verdict: \(analysis.verdict.rawValue): \(analysis.reason).")
         if let fit = analysis.anonymousGrowth {
             lines.append(
-                "sflame: anonymous memory (RssAnon): \(Format.signedBytes(fit.slope))/s (R² \(Format.decimal(fit.rSquared, places: 2))).")
+                "sflame: anonymous memory (RssAnon): \(Format.signedBytes(fit.slope))/s (R² \(Format.decimal(fit.rSquared, places: 2)))."
+            )
         }
-        let shown: [MemoryField] = [.rss, .rssAnon, .rssFile, .rssShmem, .pss, .privateDirty, .vmSwap, .vmHWM, .threads]
+        let shown: [MemoryField] = [
+            .rss, .rssAnon, .rssFile, .rssShmem, .pss, .privateDirty, .vmSwap, .vmHWM, .threads,
+        ]
         let rows = analysis.series.filter { shown.contains($0.field) }
         if !rows.isEmpty {
-            lines.append("sflame:   " + pad("series", 20) + pad("first", 12, left: true) + pad("peak (at)", 24, left: true) + pad("final", 12, left: true))
+            lines.append(
+                "sflame:   " + pad("series", 20) + pad("first", 12, left: true) + pad("peak (at)", 24, left: true)
+                    + pad("final", 12, left: true))
             for s in rows {
                 let value = { (v: UInt64) -> String in s.field == .threads ? Format.grouped(v) : Format.bytes(v) }
                 lines.append(

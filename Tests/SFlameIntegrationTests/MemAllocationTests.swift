@@ -73,7 +73,9 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: dir.file("l.folded")))
         }
         try waitUntil("the probe is removed") { (try? entry.liveBytes()) == original }
-        #expect(target.state != nil && !["T", "t", "Z"].contains(target.state!), "target state \(String(describing: target.state))")
+        #expect(
+            target.state != nil && !["T", "t", "Z"].contains(target.state!),
+            "target state \(String(describing: target.state))")
         // And it still allocates: its CPU time keeps growing.
         let ticks = cpuTicks(of: target.pid)
         try waitUntil("the target keeps running") { cpuTicks(of: target.pid) > ticks }
@@ -82,7 +84,9 @@ import Testing
     @Test func aTargetExitingMidRecordingStillYieldsTheProfile() throws {
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("alloc-split"), arguments: ["1.5", "5000"])
-        let result = SFlameBinary.run(["mem", "--pid", "\(target.pid)", "--alloc", "-d", "30", "-o", dir.file("a.folded")])
+        let result = SFlameBinary.run([
+            "mem", "--pid", "\(target.pid)", "--alloc", "-d", "30", "-o", dir.file("a.folded"),
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardError.contains("the target exited"))
         #expect(try FoldedStacks(file: dir.file("a.folded")).total > 0)
@@ -157,7 +161,9 @@ struct LibcFunction {
         // The symbol's address (SVMA) and the PT_LOAD segment that holds it, from readelf.
         let symbols = ProcessRunner.run("/usr/bin/readelf", ["-Ws", "--dyn-syms", libc]).standardOutput
         let line = try #require(
-            symbols.split(separator: "\n").first { $0.hasSuffix(" \(symbol)@@GLIBC_2.2.5") || $0.hasSuffix(" \(symbol)") })
+            symbols.split(separator: "\n").first {
+                $0.hasSuffix(" \(symbol)@@GLIBC_2.2.5") || $0.hasSuffix(" \(symbol)")
+            })
         let address = try #require(UInt64(line.split(separator: " ")[1], radix: 16))
         let headers = ProcessRunner.run("/usr/bin/readelf", ["-Wl", libc]).standardOutput
         var offset: UInt64?

@@ -8,7 +8,8 @@ import Testing
     @Test func noSuchPID() throws {
         let dir = try TemporaryDirectory()
         for mode in [[], ["--alloc"], ["--leaks"], ["--page-faults"]] {
-            let r = SFlameBinary.run(["mem", "--pid", "999999999", "-o", dir.file("x.\(mode.isEmpty ? "json" : "folded")")] + mode)
+            let r = SFlameBinary.run(
+                ["mem", "--pid", "999999999", "-o", dir.file("x.\(mode.isEmpty ? "json" : "folded")")] + mode)
             #expect(r.status == 1, "\(mode): \(r.standardError)")
             #expect(r.standardError.contains("No process with PID 999999999"), "\(mode): \(r.standardError)")
         }
@@ -27,7 +28,9 @@ import Testing
         let launched = SFlameBinary.run([
             "mem", "--leaks", "-o", dir.file("b.folded"), "--", try Samples.path("alloc-split-static"), "1", "100",
         ])
-        #expect(launched.status == 1 && launched.standardError.contains("No allocator to probe"), "\(launched.standardError)")
+        #expect(
+            launched.status == 1 && launched.standardError.contains("No allocator to probe"),
+            "\(launched.standardError)")
         // Its timeline still works: /proc needs no symbols.
         let timeline = SFlameBinary.run(["mem", "--pid", "\(target.pid)", "-d", "0.5", "-o", dir.file("t.json")])
         #expect(timeline.status == 0, "\(timeline.standardError)")

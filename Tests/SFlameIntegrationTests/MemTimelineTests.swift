@@ -81,7 +81,8 @@ import Testing
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("mem-grow"), arguments: ["8", "1"])
         let result = SFlameBinary.run([
-            "mem", "--pid", "\(target.pid)", "--page-faults", "-d", "2", "-o", dir.file("f.folded"), "-o", dir.file("f.svg"),
+            "mem", "--pid", "\(target.pid)", "--page-faults", "-d", "2", "-o", dir.file("f.folded"), "-o",
+            dir.file("f.svg"),
         ])
         #expect(result.status == 0, "\(result.standardError)")
         let folded = try FoldedStacks(file: dir.file("f.folded"))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Testing
+
 @testable import SFlameKernelFormats
 
 @Suite struct ProcSmapsTests {
@@ -31,7 +32,9 @@ import Testing
     }
 
     @Test func malformedLinesNameTheLine() {
-        #expect(throws: KernelFormatsError.self) { try ProcSmaps.parse("00400000-00401000 r-xp 00000000 08:01 12 /a\nRss: lots\n") }
+        #expect(throws: KernelFormatsError.self) {
+            try ProcSmaps.parse("00400000-00401000 r-xp 00000000 08:01 12 /a\nRss: lots\n")
+        }
         do {
             _ = try ProcSmaps.parse("00400000-00401000 r-xp 00000000 08:01 12 /a\nRss: 4 kB\nnot a header\n")
             Issue.record("expected an error")

@@ -25,11 +25,14 @@ struct Calls {
     }
 
     mutating func leave(_ f: AllocatorFunction, _ rax: UInt64, sp: UInt64 = 0x7008, stackCopy: [UInt8] = []) {
-        tracker.exit(AllocatorExit(function: f, pid: pid, tid: tid, returnValue: rax, stackPointer: sp, stackCopy: stackCopy))
+        tracker.exit(
+            AllocatorExit(function: f, pid: pid, tid: tid, returnValue: rax, stackPointer: sp, stackCopy: stackCopy))
     }
 
     /// A call with its return.
-    mutating func call(_ f: AllocatorFunction, _ a: AllocatorArguments, returns rax: UInt64, stack: Int = 1, sp: UInt64 = 0x7000) {
+    mutating func call(
+        _ f: AllocatorFunction, _ a: AllocatorArguments, returns rax: UInt64, stack: Int = 1, sp: UInt64 = 0x7000
+    ) {
         enter(f, a, sp: sp, stack: stack)
         leave(f, rax, sp: sp + 8)
     }
@@ -78,7 +81,7 @@ struct Calls {
         var c = Calls(.allocations)
         // posix_memalign → _mid_memalign → malloc: malloc's return address is inside posix_memalign.
         c.enter(.posixMemalign, AllocatorArguments(0x7100, 16, 100), sp: 0x7000, stack: 1)
-        c.enter(.malloc, AllocatorArguments(100), sp: 0x6f00, ret: 0x7f0000099000, stack: 9, fromAllocator: true)
+        c.enter(.malloc, AllocatorArguments(100), sp: 0x6f00, ret: 0x7f00_0009_9000, stack: 9, fromAllocator: true)
         #expect(c.tracker.allocated.count == 1 && c.tracker.allocated[StackID(1)]?.bytes == 100)
         #expect(c.tracker.stats.nestedCalls == 1)
     }
@@ -203,9 +206,11 @@ struct Calls {
         var tracker = AllocationTracker(mode: .liveAllocations)
         for pid: Int32 in [10, 11] {
             tracker.entry(
-                AllocatorEntry(function: .malloc, pid: pid, tid: pid, arguments: AllocatorArguments(8), stackPointer: 0x7000)
+                AllocatorEntry(
+                    function: .malloc, pid: pid, tid: pid, arguments: AllocatorArguments(8), stackPointer: 0x7000)
             ) { StackID(Int(pid)) }
-            tracker.exit(AllocatorExit(function: .malloc, pid: pid, tid: pid, returnValue: 0xa000, stackPointer: 0x7008))
+            tracker.exit(
+                AllocatorExit(function: .malloc, pid: pid, tid: pid, returnValue: 0xa000, stackPointer: 0x7008))
         }
         #expect(tracker.liveCount == 2)
     }
@@ -229,6 +234,9 @@ struct Calls {
             ("/srv/app", "/srv/app"), ("/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6"),
             ("/usr/lib/libjemalloc.so.2", "/usr/lib/libjemalloc.so.2"), ("/lib/libm.so.6", "/lib/libm.so.6"),
         ])
-        #expect(ordered.map(\.path) == ["/srv/app", "/usr/lib/libjemalloc.so.2", "/lib/libm.so.6", "/lib/x86_64-linux-gnu/libc.so.6"])
+        #expect(
+            ordered.map(\.path) == [
+                "/srv/app", "/usr/lib/libjemalloc.so.2", "/lib/libm.so.6", "/lib/x86_64-linux-gnu/libc.so.6",
+            ])
     }
 }

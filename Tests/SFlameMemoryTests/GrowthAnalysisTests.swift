@@ -74,7 +74,8 @@ import Testing
 
     @Test func aSawtoothWithoutTrendIsSteady() {
         // A garbage-collected heap: ±20 MiB teeth, no net growth (R² ≈ 0).
-        let s = series(seconds: 20, rss: { t in 100 * Self.mib + (t.truncatingRemainder(dividingBy: 2) - 1) * 20 * Self.mib })
+        let s = series(
+            seconds: 20, rss: { t in 100 * Self.mib + (t.truncatingRemainder(dividingBy: 2) - 1) * 20 * Self.mib })
         #expect(rule.verdict(rss: s.rss, anonymous: s.anon, intervalSeconds: 0.1).0 == .steady)
     }
 
@@ -95,10 +96,12 @@ import Testing
 
     @Test func growthThatLevelsOffIsNotALeak() {
         // A cache filling up: fast at first, flat at the end.
-        let s = series(seconds: 60, interval: 0.5, rss: { t in
-            let filled: Double = 1 - Foundation.exp(-t / 10)
-            return 40 * Self.mib + 50 * Self.mib * filled
-        })
+        let s = series(
+            seconds: 60, interval: 0.5,
+            rss: { t in
+                let filled: Double = 1 - Foundation.exp(-t / 10)
+                return 40 * Self.mib + 50 * Self.mib * filled
+            })
         #expect(rule.verdict(rss: s.rss, anonymous: s.anon, intervalSeconds: 0.5).0 == .growing)
     }
 
@@ -126,11 +129,15 @@ import Testing
             timeline.samples.append(MemorySample(time: t, values: [.rss: UInt64(rss), .threads: 2]))
         }
         timeline.mappingSnapshots = [
-            MappingSnapshot(time: 0, groups: ["[heap]": MappingUsage(kind: .heap, rss: 10), "/lib/a.so": MappingUsage(kind: .file, rss: 50)]),
-            MappingSnapshot(time: 5, groups: [
-                "[heap]": MappingUsage(kind: .heap, rss: 90), "/lib/a.so": MappingUsage(kind: .file, rss: 40),
-                "[anon]": MappingUsage(kind: .anonymous, rss: 30),
-            ]),
+            MappingSnapshot(
+                time: 0,
+                groups: ["[heap]": MappingUsage(kind: .heap, rss: 10), "/lib/a.so": MappingUsage(kind: .file, rss: 50)]),
+            MappingSnapshot(
+                time: 5,
+                groups: [
+                    "[heap]": MappingUsage(kind: .heap, rss: 90), "/lib/a.so": MappingUsage(kind: .file, rss: 40),
+                    "[anon]": MappingUsage(kind: .anonymous, rss: 30),
+                ]),
         ]
         let a = MemoryAnalysis(timeline)
         let rss = a.summary(.rss)

@@ -8,7 +8,8 @@ import Testing
 @Suite struct MemorySampleTests {
     @Test func statusFieldsInBytesAndAbsentFieldsStayAbsent() {
         // A kernel before 4.5 prints no RssAnon/RssFile/RssShmem.
-        let status = ProcKeyValues.parse("Name:\tapi\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\nVmSwap:\t 0 kB\nThreads:\t7\n")
+        let status = ProcKeyValues.parse(
+            "Name:\tapi\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\nVmSwap:\t 0 kB\nThreads:\t7\n")
         var s = MemorySample(time: 0)
         s.add(status: status)
         #expect(s[.rss] == 1_048_576 && s[.vmHWM] == 2_097_152 && s[.vmSwap] == 0 && s[.threads] == 7)

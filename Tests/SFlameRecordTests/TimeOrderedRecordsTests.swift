@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import SFlameKernelFormats
 import Testing
+
 @testable import SFlameRecord
 
 @Suite struct TimeOrderedRecordsTests {

@@ -3,11 +3,11 @@ import Foundation
 import SFlameRender
 import Testing
 
+@testable import SFlameRender
+
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
-
-@testable import SFlameRender
 
 @Suite struct MemoryChartTests {
     static let mib = 1_048_576.0
@@ -17,12 +17,15 @@ import Testing
         let rss = times.map { MemoryChartPoint(time: $0, bytes: (34 + 2 * $0) * Self.mib) }
         let anon = times.map { MemoryChartPoint(time: $0, bytes: (33 + 2 * $0) * Self.mib) }
         return MemoryChartData(
-            title: title, subtitle: "PID 42", series: [
+            title: title, subtitle: "PID 42",
+            series: [
                 MemoryChartSeries(label: "RSS", points: rss, isPrimary: true),
                 MemoryChartSeries(label: "anon", points: anon),
             ],
-            peak: MemoryChartMarker(seriesIndex: 0, time: seconds, bytes: rss.last!.bytes, label: "peak 44.0 MiB at 5.0 s"),
-            trend: MemoryChartTrend(startTime: 0, startBytes: 34 * Self.mib, endTime: seconds, endBytes: 44 * Self.mib, label: "+2.0 MiB/s"),
+            peak: MemoryChartMarker(
+                seriesIndex: 0, time: seconds, bytes: rss.last!.bytes, label: "peak 44.0 MiB at 5.0 s"),
+            trend: MemoryChartTrend(
+                startTime: 0, startBytes: 34 * Self.mib, endTime: seconds, endBytes: 44 * Self.mib, label: "+2.0 MiB/s"),
             notes: ["Verdict: growing"])
     }
 
@@ -32,14 +35,18 @@ import Testing
         let svg = text(data())
         try expectWellFormed(svg)
         #expect(svg.contains(">memory (MiB)</text>") && svg.contains(">time (s)</text>"))
-        #expect(svg.contains(">RSS  44.0 MiB</text>") && svg.contains(">anon  43.0 MiB</text>"), "legend with last values")
+        #expect(
+            svg.contains(">RSS  44.0 MiB</text>") && svg.contains(">anon  43.0 MiB</text>"), "legend with last values")
         #expect(svg.contains("class=\"peak\"") && svg.contains(">peak 44.0 MiB at 5.0 s</text>"))
         #expect(svg.contains("class=\"trend\"") && svg.contains("trend +2.0 MiB/s"))
         #expect(svg.contains(">Verdict: growing</text>"))
         // y ticks 0…50 MiB in steps of 10; x ticks every second up to 5 s.
-        for tick in ["0", "10", "20", "30", "40", "50"] { #expect(svg.contains("class=\"tick\"") && svg.contains(">\(tick)</text>")) }
+        for tick in ["0", "10", "20", "30", "40", "50"] {
+            #expect(svg.contains("class=\"tick\"") && svg.contains(">\(tick)</text>"))
+        }
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 2)
-        #expect(!svg.contains("http://") || svg.contains("xmlns=\"http://www.w3.org/2000/svg\""), "no external resources")
+        #expect(
+            !svg.contains("http://") || svg.contains("xmlns=\"http://www.w3.org/2000/svg\""), "no external resources")
     }
 
     @Test func theUnitFollowsTheLargestValue() {
@@ -48,7 +55,14 @@ import Testing
         #expect(ByteUnit.forMaximum(47_000_000) == .mebibytes)
         #expect(ByteUnit.forMaximum(3 * 1_073_741_824) == .gibibytes)
         var small = data()
-        small.series = [MemoryChartSeries(label: "RSS", points: [MemoryChartPoint(time: 0, bytes: 2 * 1_073_741_824), MemoryChartPoint(time: 1, bytes: 3 * 1_073_741_824)])]
+        small.series = [
+            MemoryChartSeries(
+                label: "RSS",
+                points: [
+                    MemoryChartPoint(time: 0, bytes: 2 * 1_073_741_824),
+                    MemoryChartPoint(time: 1, bytes: 3 * 1_073_741_824),
+                ])
+        ]
         small.peak = nil
         small.trend = nil
         #expect(text(small).contains("memory (GiB)"))
@@ -85,13 +99,18 @@ import Testing
 
     @Test func gapsInTheReadingsBreakTheLine() {
         var d = data()
-        d.series = [MemoryChartSeries(label: "RSS", points: [0, 0.1, 0.2, 0.3, 3.0, 3.1, 3.2].map { MemoryChartPoint(time: $0, bytes: Self.mib) })]
+        d.series = [
+            MemoryChartSeries(
+                label: "RSS",
+                points: [0, 0.1, 0.2, 0.3, 3.0, 3.1, 3.2].map { MemoryChartPoint(time: $0, bytes: Self.mib) })
+        ]
         d.peak = nil
         #expect(text(d).components(separatedBy: "<polyline").count - 1 == 2)
     }
 
     @Test func aMessageChartForEmptyOutputs() throws {
-        let svg = String(decoding: MemoryChart.message(title: "Outstanding allocations", text: "Nothing <left>"), as: UTF8.self)
+        let svg = String(
+            decoding: MemoryChart.message(title: "Outstanding allocations", text: "Nothing <left>"), as: UTF8.self)
         try expectWellFormed(svg)
         #expect(svg.contains("Nothing &lt;left&gt;"))
     }
