@@ -68,6 +68,8 @@ public struct AllocationProfile: Sendable {
     /// Still allocated at the end (leaks only).
     public var liveBytes: UInt64
     public var liveAllocations: Int
+    /// One-line notices for the user.
+    public var notices: [String] = []
 }
 
 /// Profiles the allocations of a live process with uprobes on its allocator's functions: no
@@ -135,7 +137,18 @@ public final class AllocationProfiler {
         } catch {
             throw MemoryError(error)
         }
-        return assemble(recording: recording, tracker: tracker, module: module, recorder: recorder)
+        var result = assemble(recording: recording, tracker: tracker, module: module, recorder: recorder)
+        if case .command = options.target, let pid = recording.targets.first {
+            // The probes were placed before exec, on the C library; the command may have brought
+            // its own allocator.
+            let mapped = recorder.mappedModules(pid: pid)
+            if let used = AllocatorLocator.allocatorPath(among: mapped, symbolizer: symbolizer), used != module.path {
+                result.notices.append(
+                    "the command uses the allocator in \(used), not \(module.path): its allocations were not seen. "
+                        + "Start it, then attach with `sflame mem --pid PID \(options.kind == .leaks ? "--leaks" : "--alloc")`.")
+            }
+        }
+        return result
     }
 
     /// The functions `run` places probes on for this profile's kind: the allocation functions,
@@ -178,7 +191,12 @@ public final class AllocationProfiler {
                     path: module.probePath, fileOffset: probe.fileOffset, isReturn: probe.isReturn,
                     label: probe.function.symbolName, pmu: pmu)),
             frequencyHz: nil, period: 1, sampleType: sampleType, excludeKernel: true,
-            userRegisterMask: ProbeRegisters.mask, userStackBytes: stackBytes)
+            userRegisterMask: ProbeRegisters.mask, userStackBytes: stackBytes,
+            // Not inherited: the kernel would set up the child event of a uprobe-PMU event in the
+            // target's clone(), reading `config1` (a pointer into sflame's memory) in the target's
+            // address space, and fail the clone with EFAULT: pthread_create would fail in the
+            // target. The recorder attaches threads started later by itself instead.
+            inherit: false)
     }
 
     /// Entry probes on every allocation function (and, for leaks, on the frees and return probes

@@ -89,6 +89,17 @@ public enum AllocatorLocator {
         return try choose(candidates: candidates, symbolizer: symbolizer, target: "'\(command.first ?? "")'")
     }
 
+    /// The module among `paths` (a process's file-backed executable mappings, in address order)
+    /// whose `malloc` the dynamic linker binds, or nil when none defines it.
+    public static func allocatorPath(among paths: [String], symbolizer: Symbolizer) -> String? {
+        ordered(paths.map { ($0, $0) }).first { candidate in
+            guard let malloc = try? symbolizer.symbolFileOffset(name: "malloc", modulePath: candidate.probePath) else {
+                return false
+            }
+            return !malloc.isIndirect
+        }?.path
+    }
+
     /// Executable first, other libraries next, the C library last.
     static func ordered(_ candidates: [(path: String, probePath: String)]) -> [(path: String, probePath: String)] {
         func isCLibrary(_ path: String) -> Bool {

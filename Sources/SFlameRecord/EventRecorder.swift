@@ -58,6 +58,8 @@ public struct EventRecording: Sendable {
     public var targets: [Int32]
     /// The launched command's exit, when `-- CMD` was used and it has exited.
     public var commandExit: ChildExitStatus?
+    /// Threads found after the start and attached then (only for events that are not inherited).
+    public var lateThreads: Int = 0
 }
 
 /// Records samples of arbitrary events (probes on functions, software events) with their call
@@ -70,6 +72,11 @@ public struct EventRecording: Sendable {
 ///
 /// Never stops or signals the target. Every event is closed when `run` returns, whatever ends
 /// the recording, so probes leave the target's code as it was.
+///
+/// Events that are not inherited (`inherit == false`: uprobe-PMU events cannot be, see
+/// `AllocationProfiler`) are opened for every thread of the targets at the start, and for
+/// threads started later when the recorder finds them in /proc/PID/task, every 100 ms: a new
+/// thread's first moments go unrecorded (counted in `EventRecording.lateThreads`).
 @available(*, noasync, message: "blocks the calling thread for the whole recording")
 public final class EventRecorder {
     public let options: EventRecorderOptions
@@ -129,6 +136,8 @@ public final class EventRecorder {
         var end = RecordingEnd.duration
         var lastProgress = 0.0
         var lastLivenessCheck = 0.0
+        var lateThreads = 0
+        let followsThreads = options.events.contains { !$0.inherit }
         while true {
             _ = session.wait(timeoutMilliseconds: 100, extraFDs: [signals.wakeFD])
             let roundStart = MonotonicTime.nanoseconds()
@@ -155,6 +164,7 @@ public final class EventRecorder {
                     end = .targetExited
                     break
                 }
+                if followsThreads { lateThreads += attachNewThreads(session: session, targets: targets) }
             }
         }
         let duration = MonotonicTime.seconds() - start
@@ -167,7 +177,25 @@ public final class EventRecorder {
         progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))
         return EventRecording(
             stats: state.stats, end: end, durationSeconds: duration, wallStartNanos: wallStart, targets: targets,
-            commandExit: child?.wait(blocking: false))
+            commandExit: child?.wait(blocking: false), lateThreads: lateThreads)
+    }
+
+    /// Opens the events for threads of the targets that have none yet, and enables them.
+    /// Returns how many threads were added.
+    private func attachNewThreads(session: PerfSession, targets: [Int32]) -> Int {
+        let before = session.attachedThreads.count
+        for pid in targets where !state.exited.contains(pid) {
+            guard let tids = try? ProcFS.threads(of: pid) else { continue }
+            for tid in tids where !session.attachedThreads.contains(tid) {
+                // A thread that exits meanwhile, or an event refused now, only costs its samples.
+                try? session.attach(thread: tid)
+                if state.threadNames[tid] == nil { state.threadNames[tid] = ProcFS.threadName(pid: pid, tid: tid) }
+                state.threadProcess[tid] = pid
+            }
+        }
+        let added = session.attachedThreads.count - before
+        if added > 0 { session.enable() }
+        return added
     }
 
     /// Waits for the launched command to exit after the recording ended, unless a stop signal
@@ -215,6 +243,17 @@ public final class EventRecorder {
             return nil
         }
         return (state.modules[Int(module)].path, runtimeAddress - range.start + range.fileOffset)
+    }
+
+    /// The file-backed modules mapped executable in a target process, in address order, as known
+    /// at this point of the recording (for a launched command: what it mapped after exec).
+    public func mappedModules(pid: Int32) -> [String] {
+        var seen = Set<String>()
+        return (state.addressSpaces[pid]?.ranges ?? []).compactMap { range in
+            guard let module = range.module else { return nil }
+            let path = state.modules[Int(module)].path
+            return seen.insert(path).inserted ? path : nil
+        }
     }
 
     /// Symbolizes the stacks the caller kept into a profile.

@@ -34,6 +34,7 @@ extension MemCommand {
         }
         display.clear()
         for line in AllocationReport.lines(result, top: top) { Diagnostics.write(line) }
+        for notice in result.notices { Diagnostics.warning(notice) }
         let failed = writeProfileOutputs(
             result.profile, title: title ?? (kind == .leaks ? "Outstanding allocations" : "Allocations"),
             subtitle: allocationSubtitle(result), countName: weight == .bytes ? "bytes" : "allocations")

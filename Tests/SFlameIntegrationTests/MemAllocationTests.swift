@@ -56,6 +56,25 @@ import Testing
         #expect(stderr.contains("leaky_path"))
     }
 
+    /// Probes must never get in the way of the target: uprobe-PMU events cannot be inherited
+    /// (the kernel would fail the target's clone with EFAULT), so threads started while
+    /// recording are attached by sflame, and every pthread_create succeeds.
+    @Test(arguments: ["--alloc", "--leaks"])
+    func threadsStartedWhileProbingAreCreatedAndProfiled(mode: String) throws {
+        let dir = try TemporaryDirectory()
+        let target = try SampleProcess(try Samples.path("thread-alloc"), arguments: ["3"])
+        let result = SFlameBinary.run(["mem", "--pid", "\(target.pid)", mode, "-d", "2", "-o", dir.file("t.folded")])
+        #expect(result.status == 0, "\(result.standardError)")
+        let summary = try target.waitForLine(startingWith: "threads ")
+        #expect(summary.hasSuffix(" failed 0"), "pthread_create failed under sflame: \(summary)")
+        let folded = try FoldedStacks(file: dir.file("t.folded"))
+        if mode == "--alloc" {
+            #expect(folded.share(containing: ["worker", "worker_alloc", "malloc"]) > 0.9, "threads started later are seen")
+        } else {
+            #expect(folded.total == 0, "every block was freed: \(folded.stacks)")
+        }
+    }
+
     @Test(arguments: [SIGINT, SIGKILL])
     func interruptingSFlameRemovesTheProbesAndLeavesTheTargetRunning(signal: Int32) throws {
         let dir = try TemporaryDirectory()
