@@ -71,7 +71,9 @@ import Testing
         if mode == "--alloc" {
             #expect(folded.share(containing: ["worker", "worker_alloc", "malloc"]) > 0.9, "threads started later are seen")
         } else {
-            #expect(folded.total == 0, "every block was freed: \(folded.stacks)")
+            // Every block is freed right after it is allocated: at most one per live thread (four)
+            // can be caught in between when the recording stops.
+            #expect(folded.total <= 4 * 256, "outstanding: \(folded.stacks)")
         }
     }
 
