@@ -112,8 +112,7 @@ public enum ProcSmaps {
                 }
                 entries[entries.count - 1][field] = kib &* 1024
             } else {
-                let line = String(decoding: bytes[start..<end], as: UTF8.self)
-                guard let mapping = ProcMapping(line: line[...]) else {
+                guard let mapping = ProcMapping(bytes: bytes, from: start, to: end) else {
                     throw malformed("not a /proc/PID/smaps header line", bytes, start, end, number)
                 }
                 entries.append(ProcSmapsEntry(mapping: mapping))
@@ -161,5 +160,64 @@ extension SmapsField {
             if equal { return candidate.field }
         }
         return nil
+    }
+}
+
+extension ProcMapping {
+    /// Parses one /proc/PID/maps line held in `bytes[from..<to]` (see `init?(line:)`), building a
+    /// `String` only for the path.
+    init?(bytes: [UInt8], from: Int, to end: Int) {
+        var i = from
+        func skipSpaces() { while i < end && bytes[i] == 0x20 { i += 1 } }
+        func hex() -> UInt64? {
+            var value: UInt64 = 0
+            let start = i
+            while i < end {
+                let c = bytes[i]
+                let digit: UInt8
+                switch c {
+                case 0x30...0x39: digit = c - 0x30
+                case 0x61...0x66: digit = c - 0x61 + 10
+                case 0x41...0x46: digit = c - 0x41 + 10
+                default: return i > start ? value : nil
+                }
+                value = value << 4 | UInt64(digit)
+                i += 1
+            }
+            return i > start ? value : nil
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < end, bytes[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let start = hex(), expect(UInt8(ascii: "-")), let stop = hex(), expect(0x20), end - i >= 4 else {
+            return nil
+        }
+        let perms = (bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3])
+        i += 4
+        skipSpaces()
+        guard let offset = hex(), expect(0x20), let major = hex(), expect(UInt8(ascii: ":")), let minor = hex(),
+            expect(0x20)
+        else { return nil }
+        var inode: UInt64 = 0
+        let inodeStart = i
+        while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            inode = inode &* 10 &+ UInt64(bytes[i] - 0x30)
+            i += 1
+        }
+        guard i > inodeStart, i == end || bytes[i] == 0x20 else { return nil }
+        while i < end && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
+        var path = String(decoding: bytes[i..<end], as: UTF8.self)
+        var deleted = false
+        if path.hasSuffix(" (deleted)") {
+            deleted = true
+            path.removeLast(" (deleted)".count)
+        }
+        self.init(
+            start: start, end: stop, isReadable: perms.0 == UInt8(ascii: "r"), isWritable: perms.1 == UInt8(ascii: "w"),
+            isExecutable: perms.2 == UInt8(ascii: "x"), isPrivate: perms.3 == UInt8(ascii: "p"), fileOffset: offset,
+            deviceMajor: UInt32(truncatingIfNeeded: major), deviceMinor: UInt32(truncatingIfNeeded: minor),
+            inode: inode, path: path, isDeleted: deleted)
     }
 }

@@ -145,7 +145,8 @@ public final class AllocationProfiler {
             if let used = AllocatorLocator.allocatorPath(among: mapped, symbolizer: symbolizer), used != module.path {
                 result.notices.append(
                     "the command uses the allocator in \(used), not \(module.path): its allocations were not seen. "
-                        + "Start it, then attach with `sflame mem --pid PID \(options.kind == .leaks ? "--leaks" : "--alloc")`.")
+                        + "Start it, then attach with `sflame mem --pid PID \(options.kind == .leaks ? "--leaks" : "--alloc")`."
+                )
             }
         }
         return result

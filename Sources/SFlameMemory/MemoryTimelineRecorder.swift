@@ -182,13 +182,33 @@ private struct Reader {
     var smapsDenied = false
     var failedReadings = 0
     var notices: [String] = []
+    /// status and smaps_rollup stay open between readings (see `ProcFile`).
+    private var statusFile: ProcFile?
+    private var rollupFile: ProcFile?
 
     init(pid: Int32) { self.pid = pid }
+
+    private mutating func status() throws(SamplingError) -> ProcKeyValues {
+        if statusFile == nil { statusFile = try ProcFile("\(ProcFS.root)/\(pid)/status") }
+        return ProcKeyValues.parse(bytes: try statusFile!.read())
+    }
+
+    /// nil when this kernel has no smaps_rollup.
+    private mutating func rollup() throws(SamplingError) -> ProcKeyValues? {
+        if rollupFile == nil {
+            do {
+                rollupFile = try ProcFile("\(ProcFS.root)/\(pid)/smaps_rollup")
+            } catch let error where error.kind == .noSuchProcess && ProcFS.exists(pid) {
+                return nil
+            }
+        }
+        return ProcKeyValues.parse(bytes: try rollupFile!.read())
+    }
 
     mutating func read(at now: UInt64, start: UInt64, withSmaps: Bool, into timeline: inout MemoryTimeline) -> Outcome {
         var sample = MemorySample(time: Double(now - start) / 1e9, monotonicNanoseconds: now)
         do {
-            let status = try ProcFS.status(pid: pid)
+            let status = try status()
             // A zombie keeps its status file but has no memory any more.
             if status["State"]?.hasPrefix("Z") == true || status["VmRSS"] == nil && status["Threads"] == nil {
                 return .exited
@@ -202,7 +222,7 @@ private struct Reader {
         var smaps: [ProcSmapsEntry]?
         if !smapsDenied {
             do throws(SamplingError) {
-                if rollupSource == .smapsRollup, let rollup = try ProcFS.smapsRollup(pid: pid) {
+                if rollupSource == .smapsRollup, let rollup = try rollup() {
                     sample.add(smapsRollup: rollup)
                 } else {
                     if rollupSource == .smapsRollup {

@@ -11,7 +11,7 @@ extension ProcFS {
     ///
     /// Throws: `.noSuchProcess` once the process is gone, `.permissionDenied` (see `readText`).
     public static func status(pid: ProcessIDValue) throws(SamplingError) -> ProcKeyValues {
-        ProcKeyValues.parse(try readText("\(root)/\(pid)/status"))
+        ProcKeyValues.parse(bytes: try readBytes("\(root)/\(pid)/status"))
     }
 
     /// /proc/PID/smaps_rollup, parsed; nil when this kernel has no such file (before 4.14) while
@@ -20,7 +20,7 @@ extension ProcFS {
     /// Throws: `.noSuchProcess` once the process is gone, `.permissionDenied`.
     public static func smapsRollup(pid: ProcessIDValue) throws(SamplingError) -> ProcKeyValues? {
         do {
-            return ProcKeyValues.parse(try readText("\(root)/\(pid)/smaps_rollup"))
+            return ProcKeyValues.parse(bytes: try readBytes("\(root)/\(pid)/smaps_rollup"))
         } catch let error where error.kind == .noSuchProcess && exists(pid) {
             return nil
         }

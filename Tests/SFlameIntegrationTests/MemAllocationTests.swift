@@ -69,7 +69,8 @@ import Testing
         #expect(summary.hasSuffix(" failed 0"), "pthread_create failed under sflame: \(summary)")
         let folded = try FoldedStacks(file: dir.file("t.folded"))
         if mode == "--alloc" {
-            #expect(folded.share(containing: ["worker", "worker_alloc", "malloc"]) > 0.9, "threads started later are seen")
+            #expect(
+                folded.share(containing: ["worker", "worker_alloc", "malloc"]) > 0.9, "threads started later are seen")
         } else {
             // Every block is freed right after it is allocated: at most one per live thread (four)
             // can be caught in between when the recording stops.

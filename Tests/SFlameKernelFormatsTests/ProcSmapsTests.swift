@@ -47,3 +47,44 @@ import Testing
         #expect(try ProcSmaps.parse("").isEmpty)
     }
 }
+
+@Suite struct ProcKeyValuesBytesTests {
+    @Test func theByteParserAgreesWithTheTextParser() {
+        let text = """
+            Name:\tredis server
+            Umask:\t0022
+            State:\tS (sleeping)
+            VmRSS:\t    8192 kB
+            Threads:\t5
+            no colon here
+            56515daff000-7ffd84cac000 ---p 00000000 00:00 0                          [rollup]
+            Pss_Anon:            116 kB
+            Empty:
+            """
+        let fromBytes = ProcKeyValues.parse(bytes: Array(text.utf8))
+        #expect(fromBytes == ProcKeyValues.parse(text))
+        #expect(fromBytes["Name"] == "redis server" && fromBytes.bytes("VmRSS") == 8_388_608)
+        #expect(fromBytes.integer("Threads") == 5 && fromBytes["Empty"] == "")
+        #expect(fromBytes.fields.count == 7)
+    }
+}
+
+@Suite struct ProcMappingBytesTests {
+    @Test func theByteParserAgreesWithTheLineParser() {
+        let lines = [
+            "55d0c3a00000-55d0c3a02000 r-xp 00001000 08:01 1311                       /usr/bin/two hot (deleted)",
+            "7ffd1000-7ffd3000 rw-p 00000000 00:00 0                                  [stack]",
+            "7f0000000000-7f0000001000 r--s 00000000 fe:0a 42 /memfd:jit (deleted)",
+            "7f0000002000-7f0000003000 rw-p 00000000 00:00 0",
+            "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]",
+        ]
+        for line in lines {
+            let bytes = Array(line.utf8)
+            #expect(ProcMapping(bytes: bytes, from: 0, to: bytes.count) == ProcMapping(line: line[...]), "\(line)")
+        }
+        for bad in ["not a maps line", "7f-7g rw-p 0 00:00 0", "1000-2000 rw-p 00000000 00:00 x /a", "1000-2000"] {
+            let bytes = Array(bad.utf8)
+            #expect(ProcMapping(bytes: bytes, from: 0, to: bytes.count) == nil, "\(bad)")
+        }
+    }
+}
