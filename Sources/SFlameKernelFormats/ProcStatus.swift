@@ -45,7 +45,9 @@ public struct ProcKeyValues: Hashable, Sendable {
             var valueStart = colon + 1
             while valueStart < end && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) { valueStart += 1 }
             var valueEnd = end
-            while valueEnd > valueStart && (bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09) { valueEnd -= 1 }
+            while valueEnd > valueStart && (bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09) {
+                valueEnd -= 1
+            }
             let key = String(decoding: bytes[start..<colon], as: UTF8.self)
             fields[key] = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
         }

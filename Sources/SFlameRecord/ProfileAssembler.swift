@@ -25,7 +25,8 @@ struct ProfileAssembler {
 
     func assemble(wallStartNanos: Int64, durationSeconds: Double) -> (Profile, UnwindQuality) {
         let entries = state.stacks.map { (key: $0.key, values: [Int64($0.value.count), Int64($0.value.period)]) }
-        var (profile, quality) = assemble(entries: entries, sampleTypes: [ValueType.samples, Self.valueType(for: event)])
+        var (profile, quality) = assemble(
+            entries: entries, sampleTypes: [ValueType.samples, Self.valueType(for: event)])
         profile.defaultSampleType = ValueType.samples.type
         if event.isTimer {
             profile.periodType = ValueType.cpuPeriod

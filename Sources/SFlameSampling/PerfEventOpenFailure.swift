@@ -7,7 +7,9 @@ public enum PerfEventOpenFailure {
         errno code: Int32, event: EventSource, tid: Int32, cpu: Int32, excludeKernel: Bool, sysctl: Sysctl
     ) -> SamplingError {
         let operation = "perf_event_open(\(event), tid \(tid), cpu \(cpu))"
-        if case .uprobe(let probe) = event, let error = uprobeError(errno: code, probe: probe, operation: operation, sysctl: sysctl) {
+        if case .uprobe(let probe) = event,
+            let error = uprobeError(errno: code, probe: probe, operation: operation, sysctl: sysctl)
+        {
             return error
         }
         switch code {

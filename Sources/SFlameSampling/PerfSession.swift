@@ -83,7 +83,9 @@ public final class PerfSession {
             try event.redirectOutput(to: ringEvent)
             let id = try event.id()
             configurationIndexByEventID[id] = index + 1
-            if companion.recordLayout != configuration.recordLayout { decoder.sampleLayouts[id] = companion.recordLayout }
+            if companion.recordLayout != configuration.recordLayout {
+                decoder.sampleLayouts[id] = companion.recordLayout
+            }
             opened.append(event)
         }
     }
