@@ -36,14 +36,15 @@ struct ChartScale: Hashable {
         return (0...max(count, 0)).map { Double($0) * step }
     }
 
-    /// Ticks from 0 to at least `maximum`, about `targetTicks` of them, at 1, 2, 2.5 or 5 × 10^k.
-    static func nice(maximum: Double, targetTicks: Int) -> ChartScale {
+    /// Ticks from 0 to at least `maximum`, about `targetTicks` of them, at 1, 2, 2.5 or 5 × 10^k
+    /// (`multipliers`; time axes leave out 2.5).
+    static func nice(maximum: Double, targetTicks: Int, multipliers: [Double] = [1, 2, 2.5, 5]) -> ChartScale {
         guard maximum > 0, maximum.isFinite else { return ChartScale(maximum: 1, step: 1) }
         let rough = maximum / Double(max(targetTicks, 1))
         var magnitude = 1.0
         while magnitude * 10 <= rough { magnitude *= 10 }
         while magnitude > rough { magnitude /= 10 }
-        let step = [1.0, 2.0, 2.5, 5.0, 10.0].map { $0 * magnitude }.first { $0 >= rough } ?? magnitude * 10
+        let step = (multipliers + [10]).map { $0 * magnitude }.first { $0 >= rough } ?? magnitude * 10
         let top = (maximum / step).rounded(.up) * step
         return ChartScale(maximum: top, step: step)
     }
@@ -57,7 +58,7 @@ struct ChartScale: Hashable {
             decimals += 1
         }
         var buffer = SVGBuffer()
-        buffer.appendFixed(value, decimals: decimals)
+        buffer.appendFixed(value, decimals: decimals, trimZeros: true)
         return String(decoding: buffer.bytes, as: UTF8.self)
     }
 }

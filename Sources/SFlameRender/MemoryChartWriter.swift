@@ -32,7 +32,7 @@ struct MemoryChartWriter {
         yScale = ChartScale.nice(maximum: max(maximum * 1.04, 1) / unit.divisor, targetTicks: 6)
         let lastTime = data.series.compactMap { $0.points.last?.time }.max() ?? 0
         timeEnd = lastTime > 0 ? lastTime : 1
-        timeStep = ChartScale.nice(maximum: timeEnd, targetTicks: 10).step
+        timeStep = ChartScale.nice(maximum: timeEnd, targetTicks: 10, multipliers: [1, 2, 5]).step
         let columns = Int(Double(options.width) - 90 - 240)
         drawn = data.series.map {
             Self.decimate($0.points, columns: max(columns, 1), timeEnd: lastTime > 0 ? lastTime : 1)

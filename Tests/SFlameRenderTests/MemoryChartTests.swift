@@ -74,6 +74,8 @@ import Testing
         #expect(ChartScale.nice(maximum: 12, targetTicks: 5) == ChartScale(maximum: 12.5, step: 2.5))
         #expect(ChartScale(maximum: 1, step: 0.25).label(0.75) == "0.75")
         #expect(ChartScale(maximum: 50, step: 10).label(20) == "20")
+        #expect(ChartScale(maximum: 10, step: 2.5).label(5) == "5", "no needless decimals")
+        #expect(ChartScale.nice(maximum: 20, targetTicks: 10, multipliers: [1, 2, 5]).step == 2)
     }
 
     @Test func namesAreEscaped() throws {
