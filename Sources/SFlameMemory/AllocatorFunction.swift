@@ -75,11 +75,13 @@ public struct ProbeRegisters: Hashable, Sendable {
     /// AX | DX | SI | DI | SP.
     public static let mask: UInt64 = 1 << 0 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 7
 
-    /// Reads the values of a sample taken with `mask`; nil when the kernel sent none (ABI 0:
-    /// the thread was a kernel thread or in an unknown mode).
-    public init?(sampled values: [UInt64]) {
-        guard values.count == 5 else { return nil }
-        self.init(ax: values[0], dx: values[1], si: values[2], di: values[3], sp: values[4])
+    /// Reads the registers from the values of a sample taken with `sampleMask` (any mask that
+    /// holds `mask`, such as the full set a DWARF unwinder asks for); nil when the kernel sent
+    /// none (ABI 0: the thread was in an unknown mode) or the mask lacks one of them.
+    public init?(sampled values: [UInt64], sampleMask: UInt64 = ProbeRegisters.mask) {
+        guard sampleMask & Self.mask == Self.mask, values.count == sampleMask.nonzeroBitCount else { return nil }
+        func value(_ bit: UInt64) -> UInt64 { values[(sampleMask & ((1 << bit) - 1)).nonzeroBitCount] }
+        self.init(ax: value(0), dx: value(3), si: value(4), di: value(5), sp: value(7))
     }
 
     /// The call's arguments at a function's entry.

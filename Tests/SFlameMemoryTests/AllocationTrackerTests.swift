@@ -65,6 +65,9 @@ struct Calls {
         #expect(r.arguments == AllocatorArguments(4, 3, 2))
         #expect(ProbeRegisters.mask == 0b1011_1001)
         #expect(ProbeRegisters(sampled: []) == nil)
+        // A wider mask (all of AX…IP, bits 0-8, as an unwinder asks for): picked by bit position.
+        let all = try #require(ProbeRegisters(sampled: Array(10...18), sampleMask: 0x1ff))
+        #expect(all.ax == 10 && all.dx == 13 && all.si == 14 && all.di == 15 && all.sp == 17)
     }
 
     @Test func allocationsAreCountedPerStack() {
