@@ -13,6 +13,7 @@ struct SFlame: ParsableCommand {
             FlameGraphCommand.self,
             ReplayCommand.self,
             DiffCommand.self,
+            MemCommand.self,
         ]
     )
 }
