@@ -25,6 +25,7 @@ int sflame_ioctl_ulong(int fd, unsigned long request, unsigned long argument) {
 unsigned long sflame_perf_ioc_enable(void) { return PERF_EVENT_IOC_ENABLE; }
 unsigned long sflame_perf_ioc_disable(void) { return PERF_EVENT_IOC_DISABLE; }
 unsigned long sflame_perf_ioc_set_output(void) { return PERF_EVENT_IOC_SET_OUTPUT; }
+unsigned long sflame_perf_ioc_id(void) { return PERF_EVENT_IOC_ID; }
 
 static volatile sig_atomic_t stop_signal = 0;
 static volatile int stop_wake_fd = -1;

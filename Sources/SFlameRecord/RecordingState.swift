@@ -192,13 +192,28 @@ struct RecordingState {
     /// Adds a sample's stack. `threadState` and `weight` (which replaces the sample's period) are
     /// given for off-CPU intervals and ptrace samples.
     mutating func addSample(_ s: PerfSample, threadState: ThreadState? = nil, weight: UInt64? = nil) {
+        guard var key = stackKey(for: s) else { return }
+        key.threadState = threadState
+        let period = weight ?? s.period
+        let value = period == 0 ? 1 : period
+        if let existing = stacks[key] {
+            stacks[key] = (existing.count + 1, existing.period &+ value)
+        } else {
+            stacks[key] = (1, value)
+        }
+    }
+
+    /// The stack of one sample of a target process, with the sample counted in `stats`; nil (and
+    /// counted as foreign) for a process outside the targets. Does not touch the stack table, so
+    /// recorders with their own weights (allocation sizes) can keep their own.
+    mutating func stackKey(for s: PerfSample) -> StackKey? {
         guard targets.contains(s.pid) || isSystemWide else {
             stats.foreignSamples += 1
-            return
+            return nil
         }
         if isSystemWide && s.pid == 0 && dropsIdle {
             droppedIdleSamples += 1
-            return
+            return nil
         }
         if let describe = describeProcess, processNames[s.pid] == nil || threadNames[s.tid] == nil,
             describedThreads.insert(s.tid).inserted, let name = describe(s.pid, s.tid)
@@ -229,10 +244,9 @@ struct RecordingState {
         if let dwarf, s.userRegisterABI != 0 || split.user.isEmpty {
             let (user, stop) = dwarfUserFrames(s, with: dwarf)
             frames.append(contentsOf: user)
-            addStack(
-                StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: false,
-                    userStop: stop, threadState: threadState), period: weight ?? s.period)
-            return
+            return StackKey(
+                pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: false,
+                userStop: stop)
         }
         if split.user.isEmpty && s.cpuMode == 2 { stats.emptyCallchains += 1 }
         // The first address of the whole chain is where the thread was; every later one is a
@@ -246,19 +260,7 @@ struct RecordingState {
         }
         let hitLimit = s.callchain.count >= maxCallchainDepth
         if hitLimit { stats.callchainLimitHits += 1 }
-        let key = StackKey(
-            pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit,
-            threadState: threadState)
-        addStack(key, period: weight ?? s.period)
-    }
-
-    private mutating func addStack(_ key: StackKey, period samplePeriod: UInt64) {
-        let period = samplePeriod == 0 ? 1 : samplePeriod
-        if let existing = stacks[key] {
-            stacks[key] = (existing.count + 1, existing.period &+ period)
-        } else {
-            stacks[key] = (1, period)
-        }
+        return StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit)
     }
 
     mutating func resolve(pid: Int32, address: UInt64) -> FrameRef {

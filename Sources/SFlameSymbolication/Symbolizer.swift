@@ -25,7 +25,7 @@ public final class Symbolizer: @unchecked Sendable {
     /// The options this symbolizer was created with.
     public let options: SymbolizerOptions
     /// Shared by every module's libdwfl session; lives as long as the last module.
-    private let callbacks: DwflCallbacks
+    let callbacks: DwflCallbacks
     private let slots = Mutex<[String: ModuleSlot]>([:])
     private let openAttempts = Atomic<Int>(0)
 
@@ -107,7 +107,7 @@ public final class Symbolizer: @unchecked Sendable {
 
     // MARK: Internals
 
-    private func slot(for path: String) -> ModuleSlot {
+    func slot(for path: String) -> ModuleSlot {
         slots.withLock { slots in
             if let slot = slots[path] { return slot }
             let slot = ModuleSlot(path: path)
@@ -116,7 +116,7 @@ public final class Symbolizer: @unchecked Sendable {
         }
     }
 
-    private func countOpen() {
+    func countOpen() {
         openAttempts.add(1, ordering: .relaxed)
     }
 

@@ -12,6 +12,8 @@ struct SFlame: ParsableCommand {
             RecordCommand.self,
             FlameGraphCommand.self,
             ReplayCommand.self,
+            DiffCommand.self,
+            MemCommand.self,
         ]
     )
 }

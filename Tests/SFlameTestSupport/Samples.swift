@@ -41,20 +41,39 @@ public struct SampleError: Error, CustomStringConvertible {
 public final class SampleProcess: @unchecked Sendable {
     public let process: Process
     private let output: Pipe
+    private let input: Pipe?
     private var buffered = Data()
 
     public var pid: Int32 { process.processIdentifier }
 
     /// Starts the program and waits until it prints `readyLine` on stdout (no sleeps).
-    public init(_ path: String, arguments: [String] = [], readyLine: String = "ready", timeout: Double = 20) throws {
+    ///
+    /// - Parameter standardInput: give the program a pipe on stdin to `send` lines to (otherwise
+    ///   it inherits the test's stdin).
+    public init(
+        _ path: String, arguments: [String] = [], readyLine: String = "ready", timeout: Double = 20,
+        standardInput: Bool = false
+    ) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        input = standardInput ? Pipe() : nil
+        if let input { process.standardInput = input }
         try process.run()
         try waitForLine(readyLine, timeout: timeout)
+    }
+
+    /// Writes a line to the program's stdin (see `standardInput`).
+    public func send(_ line: String) {
+        input?.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Waits for a line that starts with `prefix` and returns it.
+    public func waitForLine(startingWith prefix: String, timeout: Double = 20) throws -> String {
+        try waitForLines(count: 1, timeout: timeout, description: "'\(prefix)…'") { $0.hasPrefix(prefix) }[0]
     }
 
     /// Waits until the program prints `line` (a whole line) on stdout, `count` times in all.

@@ -7,6 +7,7 @@
 
 #include <linux/perf_event.h>
 #include <linux/hw_breakpoint.h>
+#include <malloc.h>  // mallopt(3), M_MMAP_THRESHOLD…: allocator settings of `sflame diff`
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +24,8 @@ int sflame_ioctl_ulong(int fd, unsigned long request, unsigned long argument);
 unsigned long sflame_perf_ioc_enable(void);
 unsigned long sflame_perf_ioc_disable(void);
 unsigned long sflame_perf_ioc_set_output(void);
+/// PERF_EVENT_IOC_ID: writes the event's id (a u64) through the pointer argument.
+unsigned long sflame_perf_ioc_id(void);
 
 /// Reads `data_head` of a perf ring buffer's control page with acquire ordering, so that the
 /// record bytes written by the kernel before it advanced the head are visible to us.
