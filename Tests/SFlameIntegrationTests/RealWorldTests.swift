@@ -256,6 +256,20 @@ import Testing
         #expect(!folded.stacks.flatMap(\.frames).contains { $0.hasPrefix("$s") }, "mangled Swift names left")
     }
 
+    @Test("C++ class templates, lambdas and ABI tags are demangled by the C++ runtime")
+    func cxxTemplatesLambdasAndABITags() throws {
+        let target = try SampleProcess(try Samples.path("cpp-names"), arguments: ["60"])
+        let (folded, _) = try record(["--pid", "\(target.pid)", "-d", "2"])
+        let weigh = folded.share(containing: ["main", "run_loop", "shop::Basket<unsigned long>::weigh"])
+        let lambda = folded.share(containing: ["main", "run_loop", "run_loop(double)::{lambda(int)#1}::operator()"])
+        let label = folded.share(containing: ["main", "run_loop", "shop::label[abi:cxx11]"])
+        #expect(folded.total > 200, "too few samples: \(folded.total)")
+        #expect(abs(weigh - 0.50) <= 0.12, "weigh \(weigh): \(folded.stacks.prefix(4))")
+        #expect(abs(lambda - 0.25) <= 0.12, "lambda \(lambda): \(folded.stacks.prefix(4))")
+        #expect(abs(label - 0.25) <= 0.12, "label \(label): \(folded.stacks.prefix(4))")
+        #expect(!folded.stacks.flatMap(\.frames).contains { $0.hasPrefix("_Z") }, "mangled C++ names left")
+    }
+
     // MARK: Symbol versions
 
     @Test func functionNamesDropELFSymbolVersions() throws {
