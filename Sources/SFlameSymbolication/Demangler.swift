@@ -38,6 +38,11 @@ public enum Demangler {
     }
 
     private static func demangleUnversioned(_ symbol: String) -> String {
+        // LLVM's ThinLTO renames local symbols it promotes (`….llvm.<digits>`); rustc-demangle
+        // leaves that suffix out of Rust names, and so does sflame.
+        if let core = withoutLLVMSuffix(symbol), Language(symbol: core).isRust {
+            return demangleUnversioned(core)
+        }
         switch Language(symbol: symbol) {
         case .cxx:
             return cxxDemangle(symbol) ?? symbol
@@ -63,7 +68,8 @@ public enum Demangler {
     public static func displayName(_ symbol: String) -> String {
         let base = splitVersion(symbol).base
         let demangled = demangleUnversioned(base)
-        return Language(symbol: base) == .cxx ? withoutParameters(demangled) : demangled
+        let language = Language(symbol: withoutLLVMSuffix(base) ?? base)
+        return language == .cxx ? withoutParameters(demangled) : demangled
     }
 
     /// Splits an ELF symbol version off a symbol-table name: `memcpy@@GLIBC_2.14` →
@@ -82,9 +88,23 @@ public enum Demangler {
         return (String(symbol[..<at]), String(symbol[at...]))
     }
 
+    /// The name before a trailing `.llvm.` + digits, nil without one.
+    static func withoutLLVMSuffix(_ symbol: String) -> String? {
+        let bytes = Array(symbol.utf8)
+        let marker = Array(".llvm.".utf8)
+        var end = bytes.count
+        while end > 0 && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end - 1]) { end -= 1 }
+        guard end < bytes.count, end >= marker.count, Array(bytes[(end - marker.count)..<end]) == marker else {
+            return nil
+        }
+        return String(decoding: bytes[..<(end - marker.count)], as: UTF8.self)
+    }
+
     /// The mangling scheme of a symbol, decided by its prefix and (for Rust) its hash suffix.
     enum Language: Equatable {
         case cxx, rustLegacy, rustV0, swift, other
+
+        var isRust: Bool { self == .rustLegacy || self == .rustV0 }
 
         init(symbol: String) {
             let utf8 = symbol.utf8

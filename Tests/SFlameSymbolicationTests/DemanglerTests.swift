@@ -185,6 +185,16 @@ struct DemanglerTests {
                 == "core::ptr::drop_in_place<std::env::Args>")
     }
 
+    @Test("Rust symbols renamed by ThinLTO (`.llvm.<digits>`) are demangled without the suffix, as rustc-demangle does")
+    func rustLLVMSuffix() {
+        let symbol = "_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h86fbd20a5b88f520E.llvm.10958737565877866535"
+        #expect(Demangler.demangle(symbol) == "std::rt::lang_start::{{closure}}")
+        #expect(Demangler.displayName(symbol) == "std::rt::lang_start::{{closure}}")
+        #expect(Demangler.displayName("_RNvNtCs1234_7mycrate3foo3bar.llvm.123") == "mycrate::foo::bar")
+        // C++ clones keep the suffix, as c++filt shows it.
+        #expect(Demangler.displayName("_ZN2ns1fEv.llvm.42") == "ns::f [clone .llvm.42]")
+    }
+
     @Test(
         "Rust v0 symbols (RFC 2603)",
         arguments: [

@@ -6,8 +6,19 @@
 //   main -> run -> drive::<closure> -> {closure} -> Mixer<u32>::churn   3 units per round (≈ 75 %)
 //   main -> run -> <Squarer as Work>::work                                1 unit  per round (≈ 25 %)
 // Usage: rust-v0 [SECONDS] (0 or absent: no limit). Prints "ready" once running.
-use std::hint::black_box;
+use std::ptr;
 use std::time::{Duration, Instant};
+
+// A value the optimizer must compute and keep (std::hint::black_box is stable only since Rust
+// 1.66; Debian 12's rustc is 1.63).
+#[inline(always)]
+fn black_box(x: u64) -> u64 {
+    let mut slot = x;
+    unsafe {
+        ptr::write_volatile(&mut slot, x);
+        ptr::read_volatile(&slot)
+    }
+}
 
 struct Mixer<T> {
     seed: T,
