@@ -117,6 +117,15 @@ struct RealWorldTargetTests {
         let folded = FoldedStacks(text: profile.folded().text())
         let inFilter = folded.stacks.filter { $0.frames.last?.hasSuffix("_sflame_filter_[k]") == true }
         #expect(Double(inFilter.reduce(0) { $0 + $1.weight }) / Double(folded.total) > 0.5)
-        #expect(inFilter.allSatisfy { $0.frames.contains("sk_filter_trim_cap_[k]") && $0.frames.contains("pump_packets") })
+        // The filter runs where the socket receives: under sk_filter_trim_cap, in the sending
+        // thread's stack (loopback delivers in the sender's softirq). The kernel cannot always
+        // unwind from inside a BPF program (a sample in its prologue gives a callchain of the
+        // program alone, as perf shows too): nearly all samples, not all, have the whole path.
+        let onPath = inFilter.filter { $0.frames.contains("sk_filter_trim_cap_[k]") && $0.frames.contains("pump_packets") }
+        let onPathWeight = onPath.reduce(0) { $0 + $1.weight }
+        let inFilterWeight = inFilter.reduce(0) { $0 + $1.weight }
+        #expect(
+            Double(onPathWeight) >= 0.9 * Double(inFilterWeight),
+            "\(onPathWeight) of \(inFilterWeight): \(inFilter.filter { !$0.frames.contains("pump_packets") }.prefix(3))")
     }
 }
