@@ -145,11 +145,28 @@ import Testing
     @Test(.enabled(if: getuid() == 0, "system-wide recording needs root"))
     func systemWideRecordsEveryProcessUnderItsOwnRoot() throws {
         let target = try SampleProcess(try Samples.path("two-hot"), arguments: ["60"])
-        let idleBefore = systemIdleTicks()
         // Frame pointers here (two-hot has them): no stack copies of every process to unwind, so
         // enough samples of two-hot for its split on a busy machine. The DWARF run is below.
-        let (folded, stderr) = try record(["-a", "-d", "2", "--per-process", "-g", "fp"])
+        // The CPUs' idle time is counted while sflame's events are open (not while it starts or
+        // symbolizes), to know whether the idle task had to be sampled.
+        let dir = try TemporaryDirectory()
+        let recorder = Process()
+        recorder.executableURL = URL(fileURLWithPath: SFlameBinary.path)
+        recorder.arguments = [
+            "record", "-F", "499", "-a", "-d", "2", "--per-process", "-g", "fp", "-o", dir.file("out.folded"),
+        ]
+        let errors = Pipe()
+        recorder.standardError = errors
+        try recorder.run()
+        defer { if recorder.isRunning { kill(recorder.processIdentifier, SIGKILL) } }
+        try waitUntil("sflame opened its perf events") { perfEventDescriptors(of: recorder.processIdentifier) > 0 }
+        let idleBefore = systemIdleTicks()
+        try waitUntil("sflame closed its perf events") { perfEventDescriptors(of: recorder.processIdentifier) == 0 }
         let idleTicks = systemIdleTicks() - idleBefore
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        recorder.waitUntilExit()
+        #expect(recorder.terminationStatus == 0, "\(stderr)")
+        let folded = try FoldedStacks(file: dir.file("out.folded"))
         let root = "two-hot-\(target.pid)"
         let mine = folded.stacks.filter { $0.frames[0] == root }
         #expect(!mine.isEmpty, "no stacks under \(root)")
