@@ -97,7 +97,10 @@ import Testing
         while (Date.now() < end) sum += spin();
         console.log(sum);
         """.write(toFile: script, atomically: true, encoding: .utf8)
-        let target = try SampleProcess(Self.node!, arguments: ["--perf-basic-prof", script])
+        // V8 logs code events to a file of its own with --perf-basic-prof; kept in the temporary directory.
+        let target = try SampleProcess(
+            Self.node!,
+            arguments: ["--perf-basic-prof", "--no-logfile-per-isolate", "--logfile=\(dir.file("v8.log"))", script])
         defer { try? FileManager.default.removeItem(atPath: "/tmp/perf-\(target.pid).map") }
         // V8 keeps frame pointers in its generated code; node itself is unwound with CFI either way.
         let (folded, _) = try record(["--pid", "\(target.pid)", "-d", "2", "-g", "fp"])
