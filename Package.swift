@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: C interop (declarations and static inline helpers only)
@@ -43,7 +44,11 @@ let package = Package(
         ),
 
         // MARK: pure targets (no OS access)
-        .target(name: "SFlameProfile"),
+        .target(
+            name: "SFlameProfile",
+            dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Generated/README.md"]
+        ),
         .target(name: "SFlameKernelFormats", dependencies: ["SFlameProfile"]),
         .target(name: "SFlameDiff", dependencies: ["SFlameProfile"]),
         .target(name: "SFlameRender", dependencies: ["SFlameDiff", "SFlameProfile"]),
