@@ -102,7 +102,7 @@ public enum FlameGraph {
         return try draw(layout, options: options)
     }
 
-    private static func draw(_ layout: FrameLayout, options: FlameGraphOptions) throws(RenderError)
+    static func draw(_ layout: FrameLayout, options: FlameGraphOptions) throws(RenderError)
         -> FlameGraphOutput
     {
         guard layout.total > 0 else {

@@ -15,6 +15,36 @@ enum InputFile {
         return try readAll(fd: fd, path: path)
     }
 
+    /// Calls `body` with the bytes of the file at `path` (standard input for `-`) in chunks of up
+    /// to 1 MiB, until the end or until `body` returns false. The chunk is valid only during the
+    /// call.
+    ///
+    /// - Throws: `FileError` with the errno of the failing `open(2)` or `read(2)`; EINTR is
+    ///   retried.
+    static func readChunks(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) throws(FileError) {
+        let fd: Int32
+        if path == "-" {
+            fd = STDIN_FILENO
+        } else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw FileError(operation: "read", path: path, errno: errno) }
+        }
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        let size = 1 << 20
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: size)
+        defer { buffer.deallocate() }
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, size)
+            if n > 0 {
+                if !body(UnsafeBufferPointer(start: buffer.baseAddress, count: n)) { return }
+            } else if n == 0 {
+                return
+            } else if errno != EINTR {
+                throw FileError(operation: "read", path: path == "-" ? "<stdin>" : path, errno: errno)
+            }
+        }
+    }
+
     private static func readAll(fd: Int32, path: String) throws(FileError) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)

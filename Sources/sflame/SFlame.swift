@@ -11,6 +11,7 @@ struct SFlame: ParsableCommand {
         subcommands: [
             RecordCommand.self,
             FlameGraphCommand.self,
+            CollapseCommand.self,
         ]
     )
 }
