@@ -91,7 +91,8 @@ let package = Package(
         // MARK: tests
         .target(name: "SFlameTestSupport", path: "Tests/SFlameTestSupport"),
         .testTarget(name: "SFlameRecordTests", dependencies: ["SFlameRecord", "SFlameKernelFormats", "SFlameTestSupport"]),
-        .testTarget(name: "SFlameProfileTests", dependencies: ["SFlameProfile"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SFlameProfileTests", dependencies: ["SFlameProfile", "SFlameTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats"]),
         .testTarget(name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameProfile"], resources: [.copy("Fixtures")]),
         .testTarget(

@@ -12,9 +12,11 @@
 //   4005d0 net/http.(*Client).Do (/bin/x)                 ──►  net/http.(*Client).Do (a Go method keeps its parentheses)
 //   4005d0 a->b (/bin/x)                                  ──►  a;b_[i]               (b inlined into a)
 //
-// One difference, on purpose: the parameter list is cut at the first "(" outside template
+// Two differences, on purpose: the parameter list is cut at the first "(" outside template
 // arguments, so `std::function<void (int)>::operator()(int)` becomes
-// `std::function<void (int)>::operator()` (stackcollapse-perf.pl cuts it to `std::function<void `).
+// `std::function<void (int)>::operator()` (stackcollapse-perf.pl cuts it to `std::function<void `);
+// and `(anonymous namespace)::run(int)` is kept as `(anonymous namespace)::run` (the Perl
+// script drops every symbol that starts with "(").
 
 /// Options of `sflame collapse` for `perf script` input; the defaults give stackcollapse-perf.pl's
 /// output.
@@ -83,7 +85,9 @@ enum PerfScriptFrameNames {
         symbol: UnsafeBufferPointer<UInt8>, module: UnsafeBufferPointer<UInt8>?, address: UnsafeBufferPointer<UInt8>,
         isInlined: Bool, isJava: Bool, options: PerfScriptFoldOptions, annotate: Bool = true
     ) -> [[UInt8]] {
-        if symbol.first == 0x28 { return [] }
+        // stackcollapse-perf.pl skips symbols that start with "(" (process names); it also drops
+        // C++ functions in an anonymous namespace that way, which sflame keeps.
+        if symbol.first == 0x28 && !symbol.starts(with: "(anonymous namespace)".utf8) { return [] }
         let module = module.map(Array.init) ?? Array("[unknown]".utf8)
         var out: [[UInt8]] = []
         for (k, piece) in split(Array(symbol), on: Array("->".utf8)).enumerated() {

@@ -37,20 +37,29 @@ struct PerfScriptHeader {
     /// it is the first number after the comm, as stackcollapse-perf.pl takes it.
     static func parse(_ line: UnsafeBufferPointer<UInt8>) -> PerfScriptHeader? {
         guard line.count > 2, !isSpace(line[0]) else { return nil }
-        // Tokens: up to the first 12 are enough to find the fields before the event.
-        var tokens: [Range<Int>] = []
-        tokens.reserveCapacity(12)
-        var i = 0
-        let n = line.count
-        while i < n && tokens.count < 12 {
-            while i < n && isSpace(line[i]) { i += 1 }
-            if i == n { break }
-            let s = i
-            while i < n && !isSpace(line[i]) { i += 1 }
-            tokens.append(s..<i)
+        // Tokens: the first 12 are enough to find the fields before the event. Kept on the
+        // stack: this runs once per sample.
+        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 12) { tokens in
+            var count = 0
+            var i = 0
+            let n = line.count
+            while i < n && count < 12 {
+                while i < n && isSpace(line[i]) { i += 1 }
+                if i == n { break }
+                let s = i
+                while i < n && !isSpace(line[i]) { i += 1 }
+                tokens.initializeElement(at: count, to: s..<i)
+                count += 1
+            }
+            return parse(line, tokens: UnsafeBufferPointer(rebasing: tokens[0..<count]))
         }
-        guard tokens.count >= 2 else { return nil }
+    }
 
+    private static func parse(_ line: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Range<Int>>)
+        -> PerfScriptHeader?
+    {
+        guard tokens.count >= 2 else { return nil }
+        let n = line.count
         var tidToken: Int?
         for t in 2..<max(tokens.count, 2) {
             if (isCPU(line, tokens[t]) || isTime(line, tokens[t])) && isThreadID(line, tokens[t - 1]) {

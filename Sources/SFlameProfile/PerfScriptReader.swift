@@ -24,10 +24,44 @@
 protocol PerfScriptSink {
     /// A sample starts; `line` is its header line.
     mutating func beginSample(_ header: PerfScriptHeader, line: UnsafeBufferPointer<UInt8>)
-    /// One frame of the current sample, leaf first.
-    mutating func frame(_ frame: PerfScriptFrame)
+    /// One frame line of the current sample, leaf first.
+    mutating func frame(_ frame: PerfScriptFrameLine)
     /// The current sample is complete.
     mutating func endSample()
+}
+
+/// A callchain line as found: where its address ends and its text after it, without splitting
+/// the symbol from the module yet (`parse()` does, for callers that need the parts).
+struct PerfScriptFrameLine {
+    var line: UnsafeBufferPointer<UInt8>
+    var addressStart: Int
+    /// Where the address ends: the text after it (`line[addressEnd..<end]`, leading blanks
+    /// included) decides the frame's names, whatever the address.
+    var addressEnd: Int
+    /// The end of the line without trailing blanks.
+    var end: Int
+
+    /// Finds the address of a frame line whose first non-blank byte is at `start`, or returns
+    /// nil when there is no address or nothing after it.
+    @inline(__always)
+    init?(_ line: UnsafeBufferPointer<UInt8>, start: Int) {
+        let n = line.count
+        var i = start
+        while i < n && PerfScriptFrame.isWordByte(line[i]) { i += 1 }
+        guard i > start else { return nil }
+        var end = n
+        while end > i && PerfScriptHeader.isSpace(line[end - 1]) { end -= 1 }
+        guard end > i else { return nil }
+        self.line = line
+        self.addressStart = start
+        self.addressEnd = i
+        self.end = end
+    }
+
+    var address: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[addressStart..<addressEnd]) }
+
+    /// The frame's parts; see `PerfScriptFrame.parse`.
+    func parse() -> PerfScriptFrame? { PerfScriptFrame.parse(line) }
 }
 
 /// One callchain line, split into its parts. Byte views are valid only during the call.
@@ -78,16 +112,19 @@ struct PerfScriptFrame {
             }
         }
         // No module: the rest of the line is the symbol (perf script -F ip,sym).
-        return PerfScriptFrame(address: address, symbol: UnsafeBufferPointer(start: base + i, count: end - i), module: nil)
+        return PerfScriptFrame(
+            address: address, symbol: UnsafeBufferPointer(start: base + min(i, end), count: max(0, end - i)), module: nil)
     }
 
     static func isHexDigit(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
     }
 
+    /// `\w` of Perl's regexes on ASCII: a letter, a digit or `_`.
     @inline(__always)
-    private static func isWordByte(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
+    static func isWordByte(_ b: UInt8) -> Bool {
+        // Digits, or letters either case (b | 0x20 folds upper to lower case), or '_'.
+        (b &- 0x30) < 10 || ((b | 0x20) &- 0x61) < 26 || b == 0x5F
     }
 }
 
@@ -119,6 +156,20 @@ public struct PerfScriptStatistics: Hashable, Sendable {
 
     public init() {}
 
+    /// Adds the statistics of the text that follows this one (`lineOffset` lines later).
+    public mutating func append(_ next: PerfScriptStatistics, lineOffset: Int) {
+        samples += next.samples
+        keptSamples += next.keptSamples
+        frames += next.frames
+        for event in next.events where eventSamples[event] == nil { events.append(event) }
+        for (event, count) in next.eventSamples { eventSamples[event, default: 0] += count }
+        if keptEvent == nil { keptEvent = next.keptEvent }
+        if unrecognizedLines == 0, let first = next.firstUnrecognized {
+            firstUnrecognized = Unrecognized(number: first.number + lineOffset, text: first.text)
+        }
+        unrecognizedLines += next.unrecognizedLines
+    }
+
     /// Warnings for the user: several events, unrecognized lines.
     public var warnings: [String] {
         var out: [String] = []
@@ -132,6 +183,35 @@ public struct PerfScriptStatistics: Hashable, Sendable {
                     + "\(first.number): '\(first.text)'")
         }
         return out
+    }
+}
+
+/// Where `perf script` text can be cut into parts that fold independently.
+public enum PerfScriptSplit {
+    /// The offset of the first sample that starts at or after `offset`: the start of the line
+    /// after a blank line, or of a line that starts with a name (a header); `bytes.count` when
+    /// there is none. Reading the text before and from that offset separately gives the same
+    /// samples as reading it whole.
+    public static func sampleStart(in bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> Int {
+        var i = offset
+        let n = bytes.count
+        // To the start of the next line.
+        if i > 0 && i < n && bytes[i - 1] != 0x0A {
+            while i < n && bytes[i] != 0x0A { i += 1 }
+            i += 1
+        }
+        var previousWasBlank = false
+        while i < n {
+            var end = i
+            while end < n && bytes[end] != 0x0A { end += 1 }
+            var j = i
+            while j < end && (bytes[j] == 0x20 || bytes[j] == 0x09 || bytes[j] == 0x0D) { j += 1 }
+            let isBlank = j == end
+            if !isBlank && (previousWasBlank || (j == i && bytes[i] != 0x23)) { return i }
+            previousWasBlank = isBlank
+            i = end + 1
+        }
+        return n
     }
 }
 
@@ -154,6 +234,14 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         if let event { statistics.keptEvent = event }
     }
 
+    /// Lines read so far.
+    var lineCount: Int { lines.lineNumber }
+
+    /// Adds the statistics of a later part of the same input.
+    mutating func appendStatistics(_ next: PerfScriptStatistics, lineOffset: Int) {
+        statistics.append(next, lineOffset: lineOffset)
+    }
+
     mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>) {
         var chunker = lines
         lines = LineChunker()
@@ -167,6 +255,19 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         chunker.finish { self.handle($0, lineNumber: $1) }
         lines = chunker
         closeSample()
+        flushEventCount()
+    }
+
+    /// The event of the latest samples and how many of them there were since it changed.
+    private var lastEvent: [UInt8] = []
+    private var lastEventCount = 0
+
+    private mutating func flushEventCount() {
+        guard lastEventCount > 0 else { return }
+        let name = String(decoding: lastEvent, as: UTF8.self)
+        if statistics.eventSamples[name] == nil { statistics.events.append(name) }
+        statistics.eventSamples[name, default: 0] += lastEventCount
+        lastEventCount = 0
     }
 
     private mutating func closeSample() {
@@ -176,28 +277,26 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
     }
 
     private mutating func handle(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) -> Bool {
-        if line.isEmpty || line.allSatisfy({ PerfScriptHeader.isSpace($0) }) {
+        let n = line.count
+        var i = 0
+        while i < n && PerfScriptHeader.isSpace(line[i]) { i += 1 }
+        if i == n {  // a blank line ends the sample
             closeSample()
             return true
         }
-        let first = line[0]
-        if first == 0x23 {  // '#': perf's header and comments
-            return true
-        }
-        if !PerfScriptHeader.isSpace(first), let header = PerfScriptHeader.parse(line) {
-            closeSample()
-            startSample(header, line: line)
-            return true
-        }
-        if inSample || skipping {
-            if skipping { return true }
-            if let frame = PerfScriptFrame.parse(line) {
-                if frame.symbol.count > 0 || frame.module != nil {
-                    statistics.frames += 1
-                    sink.frame(frame)
-                    return true
-                }
+        if i == 0 {
+            if line[0] == 0x23 { return true }  // '#': perf's header and comments
+            if let header = PerfScriptHeader.parse(line) {
+                closeSample()
+                startSample(header, line: line)
+                return true
             }
+        }
+        if skipping { return true }
+        if inSample, let frame = PerfScriptFrameLine(line, start: i) {
+            statistics.frames += 1
+            sink.frame(frame)
+            return true
         }
         statistics.unrecognizedLines += 1
         if statistics.unrecognizedLines == 1 {
@@ -211,10 +310,14 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         statistics.samples += 1
         if let range = header.event {
             let event = UnsafeBufferPointer(rebasing: line[range])
-            let name = String(decoding: event, as: UTF8.self)
-            if statistics.eventSamples[name] == nil { statistics.events.append(name) }
-            statistics.eventSamples[name, default: 0] += 1
+            // Samples of one event usually follow each other: count them without a String.
+            if !lastEvent.elementsEqual(event) {
+                flushEventCount()
+                lastEvent = Array(event)
+            }
+            lastEventCount += 1
             if eventFilter == nil {
+                let name = String(decoding: event, as: UTF8.self)
                 eventFilter = Array(event)
                 statistics.keptEvent = name
             } else if !eventFilter!.elementsEqual(event) {
@@ -229,11 +332,15 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         statistics.keptSamples += 1
         inSample = true
         sink.beginSample(header, line: line)
-        if let rest = header.rest, let frame = PerfScriptFrame.parse(UnsafeBufferPointer(rebasing: line[rest])),
-            frame.address.allSatisfy(PerfScriptFrame.isHexDigit), frame.symbol.count > 0
-        {
-            statistics.frames += 1
-            sink.frame(frame)
+        // Without a callchain, perf prints the sample's frame after the event.
+        if let rest = header.rest {
+            let text = UnsafeBufferPointer(rebasing: line[rest])
+            if let frame = PerfScriptFrameLine(text, start: 0), frame.address.allSatisfy(PerfScriptFrame.isHexDigit),
+                let parts = frame.parse(), parts.symbol.count > 0
+            {
+                statistics.frames += 1
+                sink.frame(frame)
+            }
         }
     }
 }

@@ -128,7 +128,7 @@ public struct ProfileDecoder: Sendable {
             decoded.perfScript = collapser.statistics
             decoded.warnings = collapser.statistics.warnings
             if collapser.statistics.keptSamples == 0 {
-                throw ProfileError(.emptyInput, "no samples in the perf script text", source: source)
+                throw ProfileError(.emptyInput, Self.noSamples(collapser.statistics), source: source)
             }
         case .perfScriptProfile(var builder):
             let profile = builder.finish()
@@ -136,10 +136,18 @@ public struct ProfileDecoder: Sendable {
             decoded.perfScript = builder.statistics
             decoded.warnings = builder.statistics.warnings
             if builder.statistics.keptSamples == 0 {
-                throw ProfileError(.emptyInput, "no samples in the perf script text", source: source)
+                throw ProfileError(.emptyInput, Self.noSamples(builder.statistics), source: source)
             }
         }
         return decoded
+    }
+
+    /// Why perf script text gave no samples, in words.
+    public static func noSamples(_ statistics: PerfScriptStatistics) -> String {
+        if let event = statistics.keptEvent, !statistics.events.isEmpty {
+            return "no samples of the event '\(event)' in the perf script text (it has \(statistics.events.joined(separator: ", ")))"
+        }
+        return "no samples in the perf script text (is it the output of `perf script`?)"
     }
 
     /// Decodes a whole input at once.

@@ -157,6 +157,16 @@ public enum Speedscope {
     ///   field, or the position of a JSON syntax error; `.invalidProfile` for frame indices
     ///   out of range, unbalanced events, or samples without weights.
     public static func read(_ bytes: [UInt8]) throws(ProfileError) -> Profile {
+        do {
+            return try readFile(bytes)
+        } catch {
+            var error = error
+            if !error.message.contains("speedscope") { error.message = "not a valid speedscope file: \(error.message)" }
+            throw error
+        }
+    }
+
+    private static func readFile(_ bytes: [UInt8]) throws(ProfileError) -> Profile {
         let file: SpeedscopeFile
         do {
             file = try JSONDecoder().decode(SpeedscopeFile.self, from: Data(bytes))

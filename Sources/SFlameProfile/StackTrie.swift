@@ -25,8 +25,13 @@ public struct StackTrie: Sendable {
     private var parents: [Int32] = [-1]
     private var nameIDs: [Int32] = [-1]
     private var selfWeights: [Int64] = [0]
-    /// Open addressing over nodes: node index, or 0 for an empty slot (the root is never a child).
-    private var slots: [Int32] = Array(repeating: 0, count: 1024)
+    /// Open addressing over (parent, name) → node. A slot holds its key, so a lookup touches one
+    /// slot (one cache line) per probe. `node` 0 marks an empty slot (the root is never a child).
+    private struct Slot: Sendable {
+        var key: UInt64 = 0
+        var node: Int32 = 0
+    }
+    private var slots = [Slot](repeating: Slot(), count: 1024)
 
     public init() {}
 
@@ -45,20 +50,23 @@ public struct StackTrie: Sendable {
     /// The child of `node` named `name`, added when it is new.
     @inline(__always)
     public mutating func child(of node: Int32, name: Int32) -> Int32 {
-        let hash = ByteHash.mix(UInt64(UInt32(bitPattern: node)) << 32 | UInt64(UInt32(bitPattern: name)))
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { break }
-            if parents[Int(entry)] == node && nameIDs[Int(entry)] == name { return entry }
-            slot = (slot + 1) & mask
+        let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(UInt32(bitPattern: name))
+        var slot = Int(truncatingIfNeeded: ByteHash.mix(key)) & (slots.count - 1)
+        let found: Int32? = slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            while true {
+                let entry = slots[slot]
+                if entry.node == 0 { return nil }
+                if entry.key == key { return entry.node }
+                slot = (slot + 1) & mask
+            }
         }
+        if let found { return found }
         let id = Int32(parents.count)
         parents.append(node)
         nameIDs.append(name)
         selfWeights.append(0)
-        slots[slot] = id
+        slots[slot] = Slot(key: key, node: id)
         if parents.count * 2 > slots.count { grow() }
         return id
     }
@@ -208,14 +216,12 @@ public struct StackTrie: Sendable {
     }
 
     private mutating func grow() {
-        var bigger = [Int32](repeating: 0, count: slots.count * 2)
+        var bigger = [Slot](repeating: Slot(), count: slots.count * 2)
         let mask = bigger.count - 1
-        for n in 1..<parents.count {
-            let hash = ByteHash.mix(
-                UInt64(UInt32(bitPattern: parents[n])) << 32 | UInt64(UInt32(bitPattern: nameIDs[n])))
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while bigger[slot] != 0 { slot = (slot + 1) & mask }
-            bigger[slot] = Int32(n)
+        for old in slots where old.node != 0 {
+            var slot = Int(truncatingIfNeeded: ByteHash.mix(old.key)) & mask
+            while bigger[slot].node != 0 { slot = (slot + 1) & mask }
+            bigger[slot] = old
         }
         slots = bigger
     }

@@ -35,6 +35,11 @@ struct ProfileAssembler {
         var quality = UnwindQuality()
         var blame: [String: (count: Int, reason: String)] = [:]
 
+        // Runtime addresses: each module's bias (runtime address − file offset) in the first
+        // process that mapped it; `MappingRanges` makes start/limit/offset agree with them.
+        let biases = MappingRanges.moduleBiases(state)
+        var ranges = MappingRanges()
+
         func mapping(forModule index: Int32) -> MappingID {
             if let id = mappingIDs[index] { return id }
             let module = state.modules[Int(index)]
@@ -58,9 +63,11 @@ struct ProfileAssembler {
                 }
                 if let symbol = kernelSymbols?.lookup(address) {
                     let f = builder.function(name: symbol.name, filename: symbol.module.map { "[\($0)]" } ?? "")
+                    ranges.add(address, to: kernelMapping!, bias: 0)
                     let loc = builder.location(mappingID: kernelMapping, address: address, lines: [Line(functionID: f)])
                     r = Resolved(location: loc, outerName: symbol.name, module: nil, isUnknown: false)
                 } else {
+                    ranges.add(address, to: kernelMapping!, bias: 0)
                     let loc = builder.location(mappingID: kernelMapping, address: address, lines: [])
                     r = Resolved(location: loc, outerName: nil, module: nil, isUnknown: true)
                 }
@@ -74,8 +81,10 @@ struct ProfileAssembler {
                             name: frame.name, systemName: frame.systemName, filename: frame.file ?? ""),
                         line: Int64(frame.line ?? 0))
                 }
-                // pprof addresses: the file offset stands in for a runtime address in a mapping that starts at 0.
-                let loc = builder.location(mappingID: mappingID, address: fileOffset, lines: lines)
+                let bias = biases[index] ?? 0
+                let address = bias &+ fileOffset
+                ranges.add(address, to: mappingID, bias: bias)
+                let loc = builder.location(mappingID: mappingID, address: address, lines: lines)
                 r = Resolved(
                     location: loc, outerName: symbolized.frames.last?.name, module: index, isUnknown: lines.isEmpty)
             case .anonymous(let name, let address):
@@ -86,6 +95,7 @@ struct ProfileAssembler {
                     id = builder.addMapping(start: 0, limit: 0, fileOffset: 0, filename: name, hasFunctions: false)
                     anonymousMappings[name] = id
                 }
+                ranges.add(address, to: id, bias: 0)
                 let loc = builder.location(mappingID: id, address: address, lines: [])
                 r = Resolved(location: loc, outerName: nil, module: nil, isUnknown: true)
             case .unmapped(let address):
@@ -135,6 +145,7 @@ struct ProfileAssembler {
             .sorted { ($0.truncatedSamples, $1.module) > ($1.truncatedSamples, $0.module) }
 
         var profile = builder.profile
+        ranges.apply(to: &profile, moduleRanges: MappingRanges.moduleRanges(state), mappingIDs: mappingIDs)
         profile.defaultSampleType = ValueType.samples.type
         if event.isTimer {
             profile.periodType = ValueType.cpuPeriod

@@ -47,6 +47,11 @@ struct ProfileInput {
     static func read(_ path: String, wanting: ProfileDecoder.Wanting, skipBadLines: Bool = false) throws
         -> ProfileInput
     {
+        if case .stacks(let options, _) = wanting, path != "-",
+            let decoded = try ParallelCollapse.collapse(path, options: options)
+        {
+            return ProfileInput(path: path, decoded: decoded)
+        }
         var decoder = ProfileDecoder(wanting: wanting, source: displayName(path), skipBadLines: skipBadLines)
         var failure: ProfileError?
         try InputFile.readChunks(path) { chunk in

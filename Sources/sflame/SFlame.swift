@@ -12,6 +12,8 @@ struct SFlame: ParsableCommand {
             RecordCommand.self,
             FlameGraphCommand.self,
             CollapseCommand.self,
+            ConvertCommand.self,
+            ReportCommand.self,
         ]
     )
 }
