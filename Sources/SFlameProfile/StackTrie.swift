@@ -22,16 +22,30 @@
 public struct StackTrie: Sendable {
     /// The frame names.
     public var names = NameTable()
-    private var parents: [Int32] = [-1]
-    private var nameIDs: [Int32] = [-1]
-    private var selfWeights: [Int64] = [0]
-    /// Open addressing over (parent, name) → node. A slot holds its key, so a lookup touches one
-    /// slot (one cache line) per probe. `node` 0 marks an empty slot (the root is never a child).
+
+    /// One node: its place in the tree and the weight of the stacks ending at it. Children form
+    /// a list (newest first); a node with many children also has them in `slots`.
+    private struct Node: Sendable {
+        var parent: Int32
+        var name: Int32
+        var firstChild: Int32 = -1
+        var nextSibling: Int32 = -1
+        var childCount: Int32 = 0
+        var selfWeight: Int64 = 0
+    }
+    private var nodes: [Node] = [Node(parent: -1, name: -1)]
+
+    /// Nodes with more children than this find them through `slots` instead of their list.
+    private static let listLimit: Int32 = 3
+    /// Open addressing over (parent, name) → node, for the children of nodes with many. A slot
+    /// holds its key, so a probe touches one cache line. `node` 0 marks an empty slot (the root
+    /// is never a child).
     private struct Slot: Sendable {
         var key: UInt64 = 0
         var node: Int32 = 0
     }
     private var slots = [Slot](repeating: Slot(), count: 1024)
+    private var indexed = 0
 
     public init() {}
 
@@ -39,21 +53,78 @@ public struct StackTrie: Sendable {
     public static let root: Int32 = 0
 
     /// The number of nodes, including the root.
-    public var nodeCount: Int { parents.count }
+    public var nodeCount: Int { nodes.count }
     /// The parent of `node`, or -1 for the root.
-    public func parent(of node: Int32) -> Int32 { parents[Int(node)] }
+    public func parent(of node: Int32) -> Int32 { nodes[Int(node)].parent }
     /// The name id of `node`, or -1 for the root.
-    public func nameID(of node: Int32) -> Int32 { nameIDs[Int(node)] }
+    public func nameID(of node: Int32) -> Int32 { nodes[Int(node)].name }
     /// The weight of the stacks that end at `node`.
-    public func selfWeight(of node: Int32) -> Int64 { selfWeights[Int(node)] }
+    public func selfWeight(of node: Int32) -> Int64 { nodes[Int(node)].selfWeight }
+
+    /// Every node's parent, name id and self weight as parallel arrays indexed by node (the
+    /// root first, with parent and name -1), for passes over the whole tree.
+    public func nodeColumns() -> (parents: [Int32], names: [Int32], selfWeights: [Int64]) {
+        var parents = [Int32](repeating: 0, count: nodes.count)
+        var names = [Int32](repeating: 0, count: nodes.count)
+        var weights = [Int64](repeating: 0, count: nodes.count)
+        for (i, node) in nodes.enumerated() {
+            parents[i] = node.parent
+            names[i] = node.name
+            weights[i] = node.selfWeight
+        }
+        return (parents, names, weights)
+    }
 
     /// The child of `node` named `name`, added when it is new.
+    ///
+    /// Complexity: O(1) expected. A new path costs no lookup at all below the first new node
+    /// (its children list is empty), and new nodes are contiguous in memory, which is what
+    /// keeps reading many distinct stacks fast.
     @inline(__always)
     public mutating func child(of node: Int32, name: Int32) -> Int32 {
-        let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(UInt32(bitPattern: name))
-        var slot = Int(truncatingIfNeeded: ByteHash.mix(key)) & (slots.count - 1)
-        let found: Int32? = slots.withUnsafeBufferPointer { slots in
+        let found: Int32? = nodes.withUnsafeBufferPointer { nodes in
+            let parent = nodes[Int(node)]
+            if parent.childCount <= Self.listLimit {
+                var c = parent.firstChild
+                while c >= 0 {
+                    if nodes[Int(c)].name == name { return c }
+                    c = nodes[Int(c)].nextSibling
+                }
+                return nil
+            }
+            return lookup(node, name)
+        }
+        if let found { return found }
+        let id = Int32(nodes.count)
+        nodes.append(Node(parent: node, name: name, nextSibling: nodes[Int(node)].firstChild))
+        nodes[Int(node)].firstChild = id
+        nodes[Int(node)].childCount += 1
+        let count = nodes[Int(node)].childCount
+        if count > Self.listLimit {
+            if count == Self.listLimit + 1 {
+                // Index every child of a node that just got many.
+                var c = id
+                while c >= 0 {
+                    insert(node, nodes[Int(c)].name, c)
+                    c = nodes[Int(c)].nextSibling
+                }
+            } else {
+                insert(node, name, id)
+            }
+        }
+        return id
+    }
+
+    @inline(__always)
+    private static func key(_ parent: Int32, _ name: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: parent)) << 32 | UInt64(UInt32(bitPattern: name))
+    }
+
+    private func lookup(_ parent: Int32, _ name: Int32) -> Int32? {
+        let key = Self.key(parent, name)
+        return slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
+            var slot = Int(truncatingIfNeeded: ByteHash.mix(key)) & mask
             while true {
                 let entry = slots[slot]
                 if entry.node == 0 { return nil }
@@ -61,14 +132,16 @@ public struct StackTrie: Sendable {
                 slot = (slot + 1) & mask
             }
         }
-        if let found { return found }
-        let id = Int32(parents.count)
-        parents.append(node)
-        nameIDs.append(name)
-        selfWeights.append(0)
-        slots[slot] = Slot(key: key, node: id)
-        if parents.count * 2 > slots.count { grow() }
-        return id
+    }
+
+    private mutating func insert(_ parent: Int32, _ name: Int32, _ node: Int32) {
+        let key = Self.key(parent, name)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: ByteHash.mix(key)) & mask
+        while slots[slot].node != 0 { slot = (slot + 1) & mask }
+        slots[slot] = Slot(key: key, node: node)
+        indexed += 1
+        if indexed * 2 > slots.count { grow() }
     }
 
     /// Adds `weight` to the stacks ending at `node`.
@@ -76,9 +149,9 @@ public struct StackTrie: Sendable {
     /// - Returns: false when the sum overflows 64 bits (the weight is then not added).
     @discardableResult
     public mutating func addWeight(_ weight: Int64, at node: Int32) -> Bool {
-        let (sum, overflow) = selfWeights[Int(node)].addingReportingOverflow(weight)
+        let (sum, overflow) = nodes[Int(node)].selfWeight.addingReportingOverflow(weight)
         if overflow { return false }
-        selfWeights[Int(node)] = sum
+        nodes[Int(node)].selfWeight = sum
         return true
     }
 
@@ -95,24 +168,25 @@ public struct StackTrie: Sendable {
         for id in 0..<other.names.count { nameMap[id] = names.intern(other.names.names[id]) }
         var nodeMap = [Int32](repeating: 0, count: other.nodeCount)
         for n in 1..<max(other.nodeCount, 1) {
-            nodeMap[n] = child(of: nodeMap[Int(other.parents[n])], name: nameMap[Int(other.nameIDs[n])])
-            addWeight(other.selfWeights[n], at: nodeMap[n])
+            let node = other.nodes[n]
+            nodeMap[n] = child(of: nodeMap[Int(node.parent)], name: nameMap[Int(node.name)])
+            addWeight(node.selfWeight, at: nodeMap[n])
         }
     }
 
     /// The sum of all weights.
-    public var totalWeight: Int64 { selfWeights.reduce(0) { $0 &+ $1 } }
+    public var totalWeight: Int64 { nodes.reduce(0) { $0 &+ $1.selfWeight } }
 
     /// Whether no stack has weight.
-    public var isEmpty: Bool { !selfWeights.contains { $0 != 0 } }
+    public var isEmpty: Bool { !nodes.contains { $0.selfWeight != 0 } }
 
     /// The names of `node`'s stack, root first.
     public func frames(of node: Int32) -> [String] {
         var frames: [String] = []
         var n = node
         while n > 0 {
-            frames.append(names[nameIDs[Int(n)]])
-            n = parents[Int(n)]
+            frames.append(names[nodes[Int(n)].name])
+            n = nodes[Int(n)].parent
         }
         return frames.reversed()
     }
@@ -120,13 +194,13 @@ public struct StackTrie: Sendable {
     /// The nodes where stacks end (non-zero self weight), in node order.
     public var stackEnds: [Int32] {
         var ends: [Int32] = []
-        for n in 1..<max(nodeCount, 1) where selfWeights[n] != 0 { ends.append(Int32(n)) }
+        for n in 1..<max(nodeCount, 1) where nodes[n].selfWeight != 0 { ends.append(Int32(n)) }
         return ends
     }
 
     /// The stacks as a `FoldedProfile`, merged and sorted bytewise like `FoldedProfile.merged()`.
     public func foldedProfile() -> FoldedProfile {
-        FoldedProfile(stacks: sortedStackEnds().map { FoldedStack(frames: frames(of: $0), weight: selfWeights[Int($0)]) })
+        FoldedProfile(stacks: sortedStackEnds().map { FoldedStack(frames: frames(of: $0), weight: nodes[Int($0)].selfWeight) })
     }
 
     /// The same stacks, each reversed (leaf first), as flamegraph.pl --reverse merges them.
@@ -137,12 +211,12 @@ public struct StackTrie: Sendable {
             ids.removeAll(keepingCapacity: true)
             var n = end
             while n > 0 {
-                ids.append(out.names.intern(names.names[Int(nameIDs[Int(n)])]))
-                n = parents[Int(n)]
+                ids.append(out.names.intern(names.names[Int(nodes[Int(n)].name)]))
+                n = nodes[Int(n)].parent
             }
             var node = Self.root
             for id in ids { node = out.child(of: node, name: id) }
-            out.addWeight(selfWeights[Int(end)], at: node)
+            out.addWeight(nodes[Int(end)].selfWeight, at: node)
         }
         return out
     }
@@ -193,13 +267,13 @@ public struct StackTrie: Sendable {
         var lineStarts: [Int] = []
         var keyEnds: [Int] = []
         var path: [Int32] = []
-        for n in 1..<max(nodeCount, 1) where selfWeights[n] != 0 {
+        for n in 1..<max(nodeCount, 1) where nodes[n].selfWeight != 0 {
             lineStarts.append(text.count)
             path.removeAll(keepingCapacity: true)
             var m = Int32(n)
             while m > 0 {
-                path.append(nameIDs[Int(m)])
-                m = parents[Int(m)]
+                path.append(nodes[Int(m)].name)
+                m = nodes[Int(m)].parent
             }
             for (k, id) in path.reversed().enumerated() {
                 if k > 0 { text.append(0x3B) }
@@ -207,7 +281,7 @@ public struct StackTrie: Sendable {
             }
             keyEnds.append(text.count)
             text.append(0x20)
-            appendDecimal(selfWeights[n], to: &text)
+            appendDecimal(nodes[n].selfWeight, to: &text)
             text.append(0x0A)
         }
         lineStarts.append(text.count)

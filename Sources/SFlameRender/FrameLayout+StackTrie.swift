@@ -20,22 +20,32 @@ extension FrameLayout {
     /// - Throws: `RenderError(.invalidInput)` for a negative weight or a sum beyond `Int64.max`.
     /// - Complexity: O(N + N log k) for N nodes with at most k children each.
     static func build(_ trie: StackTrie) throws(RenderError) -> FrameLayout {
-        let n = trie.nodeCount
+        let (parents, nameIDs, selfWeights) = trie.nodeColumns()
+        let n = parents.count
         // Subtree weights, children after parents: sum in reverse node order.
-        var totals = [Int64](repeating: 0, count: n)
-        for node in stride(from: n - 1, through: 1, by: -1) {
-            let w = trie.selfWeight(of: Int32(node))
-            guard w >= 0 else {
-                throw RenderError(
-                    .invalidInput, "the stack \(trie.frames(of: Int32(node)).joined(separator: ";")) has a negative weight (\(w))")
+        var totals = selfWeights
+        var failure: RenderError?
+        totals.withUnsafeMutableBufferPointer { totals in
+            parents.withUnsafeBufferPointer { parents in
+                for node in stride(from: n - 1, through: 1, by: -1) {
+                    guard selfWeights[node] >= 0 else {
+                        failure = RenderError(
+                            .invalidInput,
+                            "the stack \(trie.frames(of: Int32(node)).joined(separator: ";")) has a negative weight "
+                                + "(\(selfWeights[node]))")
+                        return
+                    }
+                    let parent = Int(parents[node])
+                    let (up, overflow) = totals[parent].addingReportingOverflow(totals[node])
+                    guard !overflow else {
+                        failure = RenderError(.invalidInput, "the sum of the stack weights exceeds \(Int64.max)")
+                        return
+                    }
+                    totals[parent] = up
+                }
             }
-            let (sum, o1) = totals[node].addingReportingOverflow(w)
-            let parent = Int(trie.parent(of: Int32(node)))
-            let (up, o2) = totals[parent].addingReportingOverflow(sum)
-            guard !o1 && !o2 else { throw RenderError(.invalidInput, "the sum of the stack weights exceeds \(Int64.max)") }
-            totals[node] = sum
-            totals[parent] = up
         }
+        if let failure { throw failure }
 
         // Names in bytewise order; rank[id] is a name's position.
         let names = trie.names.names
@@ -44,22 +54,23 @@ extension FrameLayout {
         for (r, id) in order.enumerated() { rank[id] = Int32(r) }
 
         // Children of each node with weight, sorted by name rank (CSR arrays).
-        var childCount = [Int32](repeating: 0, count: n + 1)
-        for node in 1..<max(n, 1) where totals[node] > 0 { childCount[Int(trie.parent(of: Int32(node))) + 1] += 1 }
         var firstChild = [Int](repeating: 0, count: n + 1)
-        for i in 0..<n { firstChild[i + 1] = firstChild[i] + Int(childCount[i + 1]) }
+        for node in 1..<max(n, 1) where totals[node] > 0 { firstChild[Int(parents[node]) + 1] += 1 }
+        for i in 0..<n { firstChild[i + 1] += firstChild[i] }
         var children = [Int32](repeating: 0, count: firstChild[n])
         var fill = firstChild
         for node in 1..<max(n, 1) where totals[node] > 0 {
-            let p = Int(trie.parent(of: Int32(node)))
+            let p = Int(parents[node])
             children[fill[p]] = Int32(node)
             fill[p] += 1
         }
-        for p in 0..<n where firstChild[p + 1] - firstChild[p] > 1 {
-            children[firstChild[p]..<firstChild[p + 1]].sort { rank[Int(trie.nameID(of: $0))] < rank[Int(trie.nameID(of: $1))] }
+        children.withUnsafeMutableBufferPointer { children in
+            for p in 0..<n where firstChild[p + 1] - firstChild[p] > 1 {
+                children[firstChild[p]..<firstChild[p + 1]].sort { rank[Int(nameIDs[Int($0)])] < rank[Int(nameIDs[Int($1)])] }
+            }
         }
 
-        let frameCount = 1 + (1..<max(n, 1)).reduce(0) { $0 + (totals[$1] > 0 ? 1 : 0) }
+        let frameCount = children.count + 1
         var layout = FrameLayout(
             names: order.map { names[$0] }, nameIndex: [], depth: [], start: [], width: [], delta: [], maxDelta: 0)
         layout.nameIndex.reserveCapacity(frameCount)
@@ -70,21 +81,21 @@ extension FrameLayout {
         // Preorder walk; each entry is (node, depth, start).
         var stack: [(node: Int32, depth: Int32, start: Int64)] = [(0, 0, 0)]
         while let (node, depth, start) = stack.popLast() {
-            layout.nameIndex.append(node == 0 ? -1 : rank[Int(trie.nameID(of: node))])
+            layout.nameIndex.append(node == 0 ? -1 : rank[Int(nameIDs[Int(node)])])
             layout.depth.append(depth)
             layout.start.append(start)
             layout.width.append(totals[Int(node)])
             let kids = firstChild[Int(node)]..<firstChild[Int(node) + 1]
             if kids.isEmpty { continue }
-            // The node's own weight sits left of its children.
-            var x = start + (node == 0 ? 0 : trie.selfWeight(of: node))
-            var starts: [Int64] = []
-            starts.reserveCapacity(kids.count)
-            for c in kids {
-                starts.append(x)
-                x += totals[Int(children[c])]
+            // The node's own weight sits left of its children; push them right to left so the
+            // leftmost is drawn first.
+            var x = start + (node == 0 ? 0 : selfWeights[Int(node)])
+            for c in kids { x += totals[Int(children[c])] }
+            for c in kids.reversed() {
+                let child = children[c]
+                x -= totals[Int(child)]
+                stack.append((child, depth + 1, x))
             }
-            for (k, c) in kids.enumerated().reversed() { stack.append((children[c], depth + 1, starts[k])) }
         }
         return layout
     }
