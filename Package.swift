@@ -77,13 +77,18 @@ let package = Package(
             name: "SFlameRecord",
             dependencies: ["SFlameSampling", "SFlameUnwind", "SFlameSymbolication", "SFlameKernelFormats", "SFlameProfile"]
         ),
-        .target(name: "SFlameMemory", dependencies: ["SFlameSampling", "SFlameKernelFormats", "SFlameProfile"]),
+        // Allocation profiles record through SFlameRecord's EventRecorder and place probes with
+        // SFlameSymbolication's symbol lookups (a deviation from DESIGN.md, see Sources/SFlameMemory/Module.swift).
+        .target(
+            name: "SFlameMemory",
+            dependencies: ["SFlameRecord", "SFlameSymbolication", "SFlameSampling", "SFlameKernelFormats", "SFlameProfile"]
+        ),
 
         // MARK: the CLI
         .executableTarget(
             name: "sflame",
             dependencies: [
-                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameSampling",
+                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameSampling", "CShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,13 +98,21 @@ let package = Package(
         .testTarget(name: "SFlameRecordTests", dependencies: ["SFlameRecord", "SFlameKernelFormats", "SFlameTestSupport"]),
         .testTarget(
             name: "SFlameProfileTests", dependencies: ["SFlameProfile", "SFlameTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats"]),
-        .testTarget(name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameProfile"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats", "SFlameProfile"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SFlameMemoryTests", dependencies: ["SFlameMemory", "SFlameRecord", "SFlameKernelFormats", "SFlameProfile"]),
+        .testTarget(
+            name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameDiff", "SFlameProfile"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFlameDiffTests", dependencies: ["SFlameDiff", "SFlameProfile"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SFlameSymbolicationTests",
             dependencies: ["SFlameSymbolication", "SFlameProfile"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "SFlameUnwindTests", dependencies: ["SFlameUnwind"]),
         .testTarget(
             name: "SFlameSamplingTests", dependencies: ["SFlameSampling", "SFlameKernelFormats", "SFlameTestSupport"]),
         .testTarget(

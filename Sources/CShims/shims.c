@@ -25,6 +25,7 @@ int sflame_ioctl_ulong(int fd, unsigned long request, unsigned long argument) {
 unsigned long sflame_perf_ioc_enable(void) { return PERF_EVENT_IOC_ENABLE; }
 unsigned long sflame_perf_ioc_disable(void) { return PERF_EVENT_IOC_DISABLE; }
 unsigned long sflame_perf_ioc_set_output(void) { return PERF_EVENT_IOC_SET_OUTPUT; }
+unsigned long sflame_perf_ioc_id(void) { return PERF_EVENT_IOC_ID; }
 
 static volatile sig_atomic_t stop_signal = 0;
 static volatile int stop_wake_fd = -1;
@@ -114,6 +115,51 @@ pid_t sflame_spawn_suspended(const char *file, char *const argv[], int *go_fd, i
 
 long sflame_ptrace(int request, pid_t pid, void *address, void *data) {
     return ptrace((enum __ptrace_request)request, pid, address, data);
+}
+
+static volatile int child_wake_fd = -1;
+static struct sigaction saved_child_action;
+static int child_wake_installed = 0;
+
+static void on_child_signal(int signo) {
+    (void)signo;
+    int saved = errno;
+    if (child_wake_fd >= 0) {
+        char byte = 1;
+        ssize_t ignored = write(child_wake_fd, &byte, 1);
+        (void)ignored;
+    }
+    errno = saved;
+}
+
+int sflame_install_child_wake(int wake_fd) {
+    child_wake_fd = wake_fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_child_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    if (sigaction(SIGCHLD, &action, child_wake_installed ? NULL : &saved_child_action) != 0) return -1;
+    child_wake_installed = 1;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
+void sflame_restore_child_wake(void) {
+    if (child_wake_installed) {
+        sigaction(SIGCHLD, &saved_child_action, NULL);
+        child_wake_installed = 0;
+    }
+    child_wake_fd = -1;
+}
+
+pid_t sflame_wait_peek(void) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_ALL, 0, &info, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) != 0) return -1;
+    return info.si_pid;
 }
 
 int sflame_wifexited(int status) { return WIFEXITED(status); }

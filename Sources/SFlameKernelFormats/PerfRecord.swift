@@ -42,6 +42,10 @@ public struct PerfSample: Hashable, Sendable {
     /// PERF_SAMPLE_STACK_USER: a copy of the user stack from the stack pointer up, truncated
     /// to the `dyn_size` the kernel could copy.
     public var userStack: [UInt8]
+    /// PERF_SAMPLE_IDENTIFIER (or PERF_SAMPLE_ID): the id of the event that took the sample, as
+    /// `ioctl(PERF_EVENT_IOC_ID)` reports it; 0 when not sampled. Tells apart several events
+    /// writing into one ring buffer.
+    public var identifier: UInt64 = 0
 
     public init(
         cpuMode: UInt16 = 0, ip: UInt64 = 0, pid: Int32 = 0, tid: Int32 = 0, time: UInt64 = 0, cpu: UInt32 = 0,

@@ -15,6 +15,12 @@
 public struct PerfRecordDecoder: Sendable {
     public let layout: PerfRecordLayout
     private let userRegisterCount: Int
+    /// Layouts of the samples of other events writing into the same ring buffer, by their
+    /// PERF_SAMPLE_IDENTIFIER (the first field of every sample, so it can be read before the
+    /// layout is known). Used only when `layout` samples `.identifier`; every event must then
+    /// sample it, and non-sample records must have the same `sample_id` trailer (the same tid,
+    /// time, id, stream_id, cpu and identifier bits). Default empty.
+    public var sampleLayouts: [UInt64: PerfRecordLayout] = [:]
 
     public init(layout: PerfRecordLayout) {
         self.layout = layout
@@ -42,7 +48,13 @@ public struct PerfRecordDecoder: Sendable {
         }
         switch type {
         case PerfRecordType.sample:
-            return .sample(try decodeSample(&c, misc: misc, fail: fail))
+            if !sampleLayouts.isEmpty, layout.sampleType.contains(.identifier) {
+                var peek = c
+                if let id = peek.u64(), let other = sampleLayouts[id] {
+                    return .sample(try decodeSample(&c, misc: misc, layout: other, fail: fail))
+                }
+            }
+            return .sample(try decodeSample(&c, misc: misc, layout: layout, fail: fail))
         case PerfRecordType.mmap, PerfRecordType.mmap2:
             guard let pid = c.u32(), let tid = c.u32(), let start = c.u64(), let length = c.u64(),
                 let pgoff = c.u64()
@@ -109,11 +121,14 @@ public struct PerfRecordDecoder: Sendable {
     }
 
     private func decodeSample(
-        _ c: inout ByteCursor, misc: UInt16, fail: (String) -> KernelFormatsError
+        _ c: inout ByteCursor, misc: UInt16, layout: PerfRecordLayout, fail: (String) -> KernelFormatsError
     ) throws(KernelFormatsError) -> PerfSample {
         let t = layout.sampleType
+        let userRegisterCount =
+            layout.userRegisterMask == self.layout.userRegisterMask
+            ? self.userRegisterCount : layout.userRegisterMask.nonzeroBitCount
         var s = PerfSample(cpuMode: misc & PerfRecordMisc.cpuModeMask)
-        if t.contains(.identifier) { guard c.skip(8) else { throw fail("identifier") } }
+        if t.contains(.identifier) { guard let v = c.u64() else { throw fail("identifier") }; s.identifier = v }
         if t.contains(.ip) { guard let v = c.u64() else { throw fail("ip") }; s.ip = v }
         if t.contains(.tid) {
             guard let pid = c.u32(), let tid = c.u32() else { throw fail("pid/tid") }
@@ -122,7 +137,10 @@ public struct PerfRecordDecoder: Sendable {
         }
         if t.contains(.time) { guard let v = c.u64() else { throw fail("time") }; s.time = v }
         if t.contains(.addr) { guard c.skip(8) else { throw fail("addr") } }
-        if t.contains(.id) { guard c.skip(8) else { throw fail("id") } }
+        if t.contains(.id) {
+            guard let v = c.u64() else { throw fail("id") }
+            if !t.contains(.identifier) { s.identifier = v }
+        }
         if t.contains(.streamID) { guard c.skip(8) else { throw fail("stream_id") } }
         if t.contains(.cpu) { guard let v = c.u32(), c.skip(4) else { throw fail("cpu") }; s.cpu = v }
         if t.contains(.period) { guard let v = c.u64() else { throw fail("period") }; s.period = v }

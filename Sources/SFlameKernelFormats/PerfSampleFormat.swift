@@ -50,6 +50,12 @@ public struct PerfRecordLayout: Hashable, Sendable {
         self.sampleIDAll = sampleIDAll
     }
 
+    /// The bits that shape the `sample_id` trailer of non-sample records: layouts of events
+    /// sharing a ring buffer must agree on them.
+    public var sampleIDFields: PerfSampleType {
+        sampleType.intersection([.tid, .time, .id, .streamID, .cpu, .identifier])
+    }
+
     /// Size in bytes of the trailing `struct sample_id` of non-sample records.
     public var sampleIDSize: Int {
         guard sampleIDAll else { return 0 }

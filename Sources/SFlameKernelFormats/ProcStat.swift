@@ -23,6 +23,9 @@ public struct ProcStat: Hashable, Sendable {
     public var threadCount: Int
     /// Start time after boot, in clock ticks (field 22).
     public var startTicks: UInt64
+    /// The address of the start (top) of the main thread's stack (field 28, `startstack`); nil
+    /// when the field is missing or hidden (0).
+    public var startStack: UInt64? = nil
 
     /// PF_KTHREAD (include/linux/sched.h): a kernel thread, which has no user space to sample.
     public static let kernelThreadFlag: UInt64 = 0x0020_0000
@@ -48,9 +51,11 @@ public struct ProcStat: Hashable, Sendable {
             let stime = field(15).flatMap({ UInt64($0) }), let threads = field(20).flatMap({ Int($0) }),
             let start = field(22).flatMap({ UInt64($0) })
         else { throw KernelFormatsError(.malformedLine, "too few fields in /proc/PID/stat: '\(text.prefix(80))'", line: 1) }
-        return ProcStat(
+        var stat = ProcStat(
             pid: pid, comm: comm, state: state, parentPID: ppid, flags: flags, userTicks: utime, systemTicks: stime,
             threadCount: threads, startTicks: start)
+        if let startStack = field(28).flatMap({ UInt64($0) }), startStack != 0 { stat.startStack = startStack }
+        return stat
     }
 }
 

@@ -23,6 +23,17 @@ public struct FoldedStack: Hashable, Sendable {
     }
 }
 
+/// One line of folded text as bytes, from `FoldedProfile.scan`.
+public struct FoldedLine {
+    /// The stack: frame names root first, separated by `;`, as found in the input (UTF-8, not
+    /// validated). Valid only during the `scan` callback.
+    public let stack: UnsafeBufferPointer<UInt8>
+    /// The weight after the stack.
+    public let weight: Int64
+    /// The 1-based line number.
+    public let lineNumber: Int
+}
+
 /// A profile as folded stacks.
 public struct FoldedProfile: Hashable, Sendable {
     /// Stacks in the order they were produced; `merged()` makes them unique and sorted.
@@ -64,7 +75,7 @@ public struct FoldedProfile: Hashable, Sendable {
     /// Parses folded text.
     ///
     /// Blank lines are ignored. Each other line must end in a space (or tab) and a
-    /// non-negative integer weight, after a non-empty stack.
+    /// non-negative integer weight, after a non-empty stack (see `scan`, which reads the lines).
     ///
     /// - Parameters:
     ///   - text: the whole input.
@@ -75,41 +86,83 @@ public struct FoldedProfile: Hashable, Sendable {
         -> (profile: FoldedProfile, skippedLines: Int)
     {
         var stacks: [FoldedStack] = []
-        var skipped = 0
-        var lineNumber = 0
-        // Lines are split on the byte 0x0A: "\r\n" is one Character in Swift, so a String split
-        // would not see those line ends.
         var text = text
-        let result: Result<Void, ProfileError> = text.withUTF8 { bytes in
-            var lineStart = 0
-            while lineStart <= bytes.count {
-                let lineEnd = bytes[lineStart...].firstIndex(of: 0x0A) ?? bytes.count
-                lineNumber += 1
-                var end = lineEnd
-                if end > lineStart && bytes[end - 1] == 0x0D { end -= 1 }
-                let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<end])
-                lineStart = lineEnd + 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                switch parseLine(line) {
-                case .success(let stack):
-                    stacks.append(stack)
-                case .failure(var error):
-                    if skipBadLines {
-                        skipped += 1
-                        continue
-                    }
-                    error.source = source
-                    error.line = lineNumber
-                    return .failure(error)
+        let result: Result<Int, ProfileError> = text.withUTF8 { bytes in
+            Result { () throws(ProfileError) -> Int in
+                try scan(bytes, source: source, skipBadLines: skipBadLines) { line in
+                    stacks.append(FoldedStack(frames: frames(of: line.stack), weight: line.weight))
                 }
             }
-            return .success(())
         }
-        if case .failure(let error) = result { throw error }
-        return (FoldedProfile(stacks: stacks), skipped)
+        return (FoldedProfile(stacks: stacks), try result.get())
     }
 
-    private static func parseLine(_ line: UnsafeBufferPointer<UInt8>) -> Result<FoldedStack, ProfileError> {
+    /// Reads folded text line by line, handing each stack's bytes and weight to `visit`
+    /// without building frames: the grammar of `parse`, for readers that build something else
+    /// (`parse` itself, and `sflame diff`, which interns frames as it goes).
+    ///
+    /// Lines end in `\n` or `\r\n`; blank lines are skipped. A line is a stack, exactly one
+    /// blank (space or tab), and a non-negative integer weight, with blanks allowed at the end.
+    ///
+    /// - Parameters:
+    ///   - bytes: the whole input, UTF-8 (not validated here; frames are decoded by the reader).
+    ///   - source: the input's name for error messages.
+    ///   - skipBadLines: skip malformed lines instead of throwing; their count is returned.
+    ///   - visit: called once per stack, in input order; `line.stack` is valid during the call.
+    /// - Returns: the number of malformed lines skipped.
+    /// - Throws: `ProfileError(.malformedLine)` naming the source and 1-based line.
+    public static func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>, source: String? = nil, skipBadLines: Bool = false,
+        _ visit: (FoldedLine) -> Void
+    ) throws(ProfileError) -> Int {
+        var skipped = 0
+        var lineNumber = 0
+        var lineStart = 0
+        // Lines are split on the byte 0x0A: "\r\n" is one Character in Swift, so a String split
+        // would not see those line ends.
+        while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            lineNumber += 1
+            var end = lineEnd
+            if end > lineStart && bytes[end - 1] == 0x0D { end -= 1 }
+            let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<end])
+            lineStart = lineEnd + 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            switch splitLine(line) {
+            case .success(let (stackEnd, weight)):
+                visit(
+                    FoldedLine(
+                        stack: UnsafeBufferPointer(rebasing: line[0..<stackEnd]), weight: weight, lineNumber: lineNumber))
+            case .failure(var error):
+                if skipBadLines {
+                    skipped += 1
+                    continue
+                }
+                error.source = source
+                error.line = lineNumber
+                throw error
+            }
+        }
+        return skipped
+    }
+
+    /// The frames of a stack's bytes, split on `;`, each decoded as UTF-8 (invalid sequences
+    /// become U+FFFD).
+    public static func frames(of stack: UnsafeBufferPointer<UInt8>) -> [String] {
+        var frames: [String] = []
+        // One frame per ';' plus one: reserving avoids regrowing the array for deep stacks.
+        frames.reserveCapacity(1 + stack.reduce(0) { $0 + ($1 == 0x3B ? 1 : 0) })
+        var frameStart = 0
+        for i in 0...stack.count where i == stack.count || stack[i] == 0x3B {
+            frames.append(String(decoding: UnsafeBufferPointer(rebasing: stack[frameStart..<i]), as: UTF8.self))
+            frameStart = i + 1
+        }
+        return frames
+    }
+
+    /// Where a line's stack ends and its weight.
+    private static func splitLine(_ line: UnsafeBufferPointer<UInt8>) -> Result<(Int, Int64), ProfileError> {
         func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
         var end = line.count
         while end > 0 && isBlank(line[end - 1]) { end -= 1 }
@@ -136,13 +189,7 @@ public struct FoldedProfile: Hashable, Sendable {
         if stackEnd == 0 {
             return .failure(ProfileError(.malformedLine, "the stack before the count is empty"))
         }
-        var frames: [String] = []
-        var frameStart = 0
-        for i in 0...stackEnd where i == stackEnd || line[i] == 0x3B {
-            frames.append(String(decoding: UnsafeBufferPointer(rebasing: line[frameStart..<i]), as: UTF8.self))
-            frameStart = i + 1
-        }
-        return .success(FoldedStack(frames: frames, weight: weight))
+        return .success((stackEnd, weight))
     }
 
     private static func excerpt(_ line: UnsafeBufferPointer<UInt8>) -> String {

@@ -12,6 +12,10 @@ struct ProfileAssembler {
     let event: EventSource
     let frequencyHz: UInt64
     let debugInfoPaths: [String]
+    /// The symbolizer to use (one that already loaded the target's modules); a new one when nil.
+    var symbolizer: Symbolizer? = nil
+    /// What the sample values mean (on-CPU, off-CPU + on-CPU, wall clock). Default on-CPU.
+    var mode: ProfileMode = .onCPU
 
     /// The frames of one recorded address: its location, and facts for the quality report.
     private struct Resolved {
@@ -24,16 +28,48 @@ struct ProfileAssembler {
     }
 
     func assemble(wallStartNanos: Int64, durationSeconds: Double) -> (Profile, UnwindQuality) {
-        let symbolizer = Symbolizer(options: SymbolizerOptions(debugInfoPaths: debugInfoPaths))
+        let entries = state.stacks.map { entry in
+            (key: entry.key, values: mode.values(count: entry.value.count, weight: entry.value.period,
+                                                 threadState: entry.key.threadState))
+        }
+        var (profile, quality) = assemble(entries: entries, sampleTypes: mode.sampleTypes(cpu: Self.valueType(for: event)))
+        profile.defaultSampleType = mode.defaultSampleType
+        if mode == .wallClock {
+            profile.periodType = ProfileMode.wallNanoseconds
+            profile.period = Int64(1_000_000_000 / max(frequencyHz, 1))
+        } else if event.isTimer {
+            profile.periodType = ValueType.cpuPeriod
+            profile.period = Int64(1_000_000_000 / max(frequencyHz, 1))
+        } else {
+            profile.periodType = Self.valueType(for: event)
+            profile.period = 1
+        }
+        profile.timeNanos = wallStartNanos
+        profile.durationNanos = Int64(durationSeconds * 1e9)
+        profile.comments = [
+            mode == .wallClock ? "sflame: ptrace wall-clock sampler, \(frequencyHz) Hz" : "sflame: event \(event), \(frequencyHz) Hz",
+            "sflame: \(state.stats.samples) samples, \(state.stats.lost) lost, "
+                + "\(quality.truncatedSamples) truncated, \(quality.unknownFrameSamples) with unknown frames",
+        ]
+        return (profile, quality)
+    }
+
+    /// Symbolizes stacks with any values: one sample per entry, `values` in `sampleTypes` order.
+    /// `values[0]` must count the recorded samples of the stack (it weighs the unwind quality).
+    /// Entries are ordered by pid, tid and `values[0]` so ids do not depend on hashing.
+    func assemble(entries unsorted: [(key: StackKey, values: [Int64])], sampleTypes: [ValueType])
+        -> (Profile, UnwindQuality)
+    {
+        let symbolizer = self.symbolizer ?? Symbolizer(options: SymbolizerOptions(debugInfoPaths: debugInfoPaths))
         let kernelSymbols = state.includeKernel ? Self.loadKernelSymbols() : nil
-        let sampleTypes = [ValueType.samples, Self.valueType(for: event)]
         var builder = ProfileBuilder(sampleTypes: sampleTypes)
         var mappingIDs: [Int32: MappingID] = [:]
         var kernelMapping: MappingID?
         var anonymousMappings: [String: MappingID] = [:]
         var resolved: [FrameRef: Resolved] = [:]
         var quality = UnwindQuality()
-        var blame: [String: (count: Int, reason: String)] = [:]
+        var blame: [BlameKey: Int] = [:]
+        var truncatedLocation: LocationID?
 
         // Runtime addresses: each module's bias (runtime address − file offset) in the first
         // process that mapped it; `MappingRanges` makes start/limit/offset agree with them.
@@ -107,10 +143,11 @@ struct ProfileAssembler {
         }
 
         // Deterministic order: sort the stack table so ids do not depend on hashing.
-        let entries = state.stacks.sorted { a, b in
-            (a.key.pid, a.key.tid, a.value.count) < (b.key.pid, b.key.tid, b.value.count)
+        let entries = unsorted.sorted { a, b in
+            (a.key.pid, a.key.tid, a.values[0]) < (b.key.pid, b.key.tid, b.values[0])
         }
-        for (key, weight) in entries {
+        for (key, values) in entries {
+            let sampleCount = Int(values[0])
             var locations: [LocationID] = []
             locations.reserveCapacity(key.frames.count)
             var anyUnknown = false
@@ -126,42 +163,49 @@ struct ProfileAssembler {
                 }
             }
             if key.frames.count > key.kernelCount {
-                quality.userSamples += weight.count
-                if anyUnknown { quality.unknownFrameSamples += weight.count }
-                if key.hitCallchainLimit { quality.callchainLimitSamples += weight.count }
-                let complete = outermost?.outerName.map { UnwindQuality.stackBases.contains($0) } ?? false
-                if !complete {
-                    quality.truncatedSamples += weight.count
-                    let (module, reason) = blameFor(
-                        key: key, outermost: outermost, outermostModule: outermostModule, symbolizer: symbolizer)
-                    blame[module, default: (0, reason)].count += weight.count
+                quality.userSamples += sampleCount
+                if anyUnknown { quality.unknownFrameSamples += sampleCount }
+                if key.hitCallchainLimit { quality.callchainLimitSamples += sampleCount }
+                let reachedBase = outermost?.outerName.map { UnwindQuality.stackBases.contains($0) } ?? false
+                if !reachedBase && key.userStop != .reachedBase {
+                    quality.truncatedSamples += sampleCount
+                    let (module, reason) =
+                        key.userStop == nil
+                        ? blameFor(key: key, outermost: outermost, outermostModule: outermostModule, symbolizer: symbolizer)
+                        : dwarfBlame(key: key, outermostModule: outermostModule, symbolizer: symbolizer)
+                    blame[BlameKey(module: module, reason: reason), default: 0] += sampleCount
+                    // The marker: the stack's root end is missing (FrameAnnotation.truncated).
+                    let marker =
+                        truncatedLocation
+                        ?? builder.location(
+                            mappingID: nil, address: 0,
+                            lines: [Line(functionID: builder.function(name: FrameAnnotation.truncated))])
+                    truncatedLocation = marker
+                    locations.append(marker)
                 }
             }
-            builder.addSample(
-                locationIDs: locations, values: [Int64(weight.count), Int64(weight.period)],
-                labels: labels(pid: key.pid, tid: key.tid))
+            if let name = key.threadState?.frameName {
+                // The wait state as a synthetic leaf frame (ThreadState): `…;sleep_phase;[sleeping]`.
+                locations.insert(builder.location(lines: [Line(functionID: builder.function(name: name))]), at: 0)
+            }
+            var sampleLabels = labels(pid: key.pid, tid: key.tid)
+            if mode.labelsThreadState {
+                sampleLabels.append(Label(key: Label.Key.threadState, string: (key.threadState ?? .running).labelValue))
+            }
+            builder.addSample(locationIDs: locations, values: values, labels: sampleLabels)
         }
-        quality.modules = blame.map { UnwindQuality.ModuleReport(module: $0.key, truncatedSamples: $0.value.count, reason: $0.value.reason) }
+        quality.modules = blame.map { UnwindQuality.ModuleReport(module: $0.key.module, truncatedSamples: $0.value, reason: $0.key.reason) }
             .sorted { ($0.truncatedSamples, $1.module) > ($1.truncatedSamples, $0.module) }
 
         var profile = builder.profile
         ranges.apply(to: &profile, moduleRanges: MappingRanges.moduleRanges(state), mappingIDs: mappingIDs)
-        profile.defaultSampleType = ValueType.samples.type
-        if event.isTimer {
-            profile.periodType = ValueType.cpuPeriod
-            profile.period = Int64(1_000_000_000 / max(frequencyHz, 1))
-        } else {
-            profile.periodType = Self.valueType(for: event)
-            profile.period = 1
-        }
-        profile.timeNanos = wallStartNanos
-        profile.durationNanos = Int64(durationSeconds * 1e9)
-        profile.comments = [
-            "sflame: event \(event), \(frequencyHz) Hz",
-            "sflame: \(state.stats.samples) samples, \(state.stats.lost) lost, "
-                + "\(quality.truncatedSamples) truncated, \(quality.unknownFrameSamples) with unknown frames",
-        ]
         return (profile, quality)
+    }
+
+    /// A module and why stacks stopped in it.
+    struct BlameKey: Hashable {
+        var module: String
+        var reason: String
     }
 
     private func labels(pid: Int32, tid: Int32) -> [Label] {

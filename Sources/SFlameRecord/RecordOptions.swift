@@ -27,6 +27,21 @@ public struct RecordOptions: Sendable {
     public var bufferPages: Int
     /// Extra directories to search for separate debug info.
     public var debugInfoPaths: [String]
+    /// How user stacks are recovered. Default `.auto(stackBytes: 8192)`: DWARF unwinding when a
+    /// module of the target lacks frame pointers.
+    public var callGraph: CallGraph = .default
+    /// The CFI unwinder for DWARF mode. Default `.libdw`.
+    public var unwinder: DwarfUnwinder = .libdw
+    /// For `.command`: the executable's path as the CLI resolved it through PATH, which the
+    /// `.auto` call graph inspects for frame pointers. Default nil (argv[0] when it has a `/`).
+    public var commandExecutablePath: String? = nil
+    /// The sampler. Default `.perf`; when perf_event_open is refused (EACCES, EPERM, ENOSYS, a
+    /// seccomp filter) the recording falls back to `.ptrace` with a notice.
+    public var sampler: Sampler = .perf
+    /// Also record where threads wait, off the CPU (sched:sched_switch), weighted in
+    /// nanoseconds, beside the on-CPU samples. Default false. Ignored by the ptrace sampler,
+    /// whose wall-clock profile includes waiting threads anyway.
+    public var offCPU = false
 
     public init(
         target: Target, event: EventSource = .cpuClock, frequencyHz: UInt64 = 99, durationSeconds: Double? = nil,

@@ -2,6 +2,7 @@
 import SFlameKernelFormats
 import SFlameProfile
 import SFlameSampling
+import SFlameSymbolication
 
 #if canImport(Glibc)
 import Glibc
@@ -39,6 +40,11 @@ public struct Recording: Sendable {
     public var targets: [Int32]
     /// The launched command, when `record -- CMD` was used and it has exited.
     public var commandExit: ChildExitStatus?
+    /// The sampler that recorded (`.ptrace` also after a fallback).
+    public var sampler: Sampler = .perf
+    /// The ptrace sampler's stop cost and events; nil for the perf sampler.
+    public var stopCost: StopCostSummary?
+    public var tracerEvents: TracerEvents?
 }
 
 /// Records a CPU profile: opens perf events on the targets, reads the ring buffers until the
@@ -48,8 +54,13 @@ public struct Recording: Sendable {
 @available(*, noasync, message: "blocks the calling thread for the whole recording")
 public final class Recorder {
     public let options: RecordOptions
-    private var notices: [String] = []
-    private var child: SuspendedChild?
+    var notices: [String] = []
+    var child: SuspendedChild?
+    var callGraph = CallGraphSetup.Decision(usesDwarf: false, stackBytes: 0)
+    /// Shared by the call-graph decision and the final symbolization, so modules load once.
+    private lazy var symbolizer = Symbolizer(options: SymbolizerOptions(debugInfoPaths: options.debugInfoPaths))
+    /// Why perf_event_open was refused, when the ptrace sampler may be tried instead.
+    private var perfRefusal: SamplingError?
 
     public init(options: RecordOptions) {
         self.options = options
@@ -88,17 +99,37 @@ public final class Recorder {
     public func run(progress: (RecordingProgress) -> Void = { _ in }) throws(RecordError) -> Recording {
         let signals: StopSignals
         do { signals = try StopSignals() } catch { throw RecordError(error) }
-        let (session, targets, maxDepth) = try openSession()
+        if options.sampler == .ptrace { return try runPtrace(signals: signals, progress: progress) }
+        let session: PerfSession, targets: [Int32], maxDepth: Int
+        do {
+            (session, targets, maxDepth) = try openSession()
+        } catch let error {
+            guard let refusal = perfRefusal else { throw error }
+            return try runPtrace(signals: signals, fallingBackFrom: refusal, progress: progress)
+        }
+        let offCPU: OffCPUSession?
+        do {
+            offCPU = options.offCPU ? try openOffCPU(targets: targets) : nil
+        } catch let error {
+            session.close()
+            if PtraceFallback.applies(to: error) {
+                return try runPtrace(signals: signals, fallingBackFrom: error, progress: progress)
+            }
+            child = nil
+            throw RecordError(error)
+        }
         var state = RecordingState(
             targets: Set(targets), includeKernel: options.includeKernel && !session.configuration.excludeKernel,
             maxCallchainDepth: maxDepth)
-        var lastRefresh: [Int32: Double] = [:]
-        state.refreshMappings = { pid in
-            let now = MonotonicClock.seconds()
-            if let last = lastRefresh[pid], now - last < 0.1 { return nil }
-            lastRefresh[pid] = now
-            return try? ProcFS.maps(pid: pid)
+        if callGraph.usesDwarf {
+            let dwarf = DwarfUnwinding(
+                unwinder: options.unwinder, stackBytes: callGraph.stackBytes,
+                registerMask: session.configuration.userRegisterMask, debugInfoPaths: options.debugInfoPaths)
+            dwarf.stackTop = CallGraphSetup.stackTopReader()
+            state.dwarf = dwarf
         }
+        let refresher = MappingRefresher()
+        state.refreshMappings = { refresher.refresh(pid: $0) }
         for pid in targets {
             if let maps = try? ProcFS.maps(pid: pid) { state.load(pid: pid, mappings: maps) }
             state.processNames[pid] = ProcFS.processName(pid: pid)
@@ -116,18 +147,22 @@ public final class Recorder {
             }
         } else {
             session.enable()
+            offCPU?.enable()
         }
-        let end = loop(session: session, state: &state, signals: signals, start: start, progress: progress)
+        let end = loop(session: session, offCPU: offCPU, state: &state, signals: signals, start: start, progress: progress)
         session.disable()
         session.drain { state.apply($0) }
         state.stats.decodeErrors = session.decodeErrors
         session.close()
+        offCPU?.finish(into: &state)
         let duration = MonotonicClock.seconds() - start
         progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))
 
+        let vdso = VDSOFile.substitute(in: &state)
+        defer { withExtendedLifetime(vdso) {} }
         let assembler = ProfileAssembler(
             state: state, event: session.configuration.event, frequencyHz: options.frequencyHz,
-            debugInfoPaths: options.debugInfoPaths)
+            debugInfoPaths: options.debugInfoPaths, symbolizer: symbolizer, mode: offCPU == nil ? .onCPU : .offCPU)
         let (profile, quality) = assembler.assemble(wallStartNanos: wallStart, durationSeconds: duration)
         return Recording(
             profile: profile, stats: state.stats, quality: quality, end: end, durationSeconds: duration,
@@ -155,14 +190,17 @@ public final class Recorder {
     }
 
     private func loop(
-        session: PerfSession, state: inout RecordingState, signals: StopSignals, start: Double,
+        session: PerfSession, offCPU: OffCPUSession?, state: inout RecordingState, signals: StopSignals, start: Double,
         progress: (RecordingProgress) -> Void
     ) -> RecordingEnd {
         var lastProgress = 0.0
         var lastLivenessCheck = 0.0
         while true {
-            _ = session.wait(timeoutMilliseconds: 100, extraFDs: [signals.wakeFD])
+            // Off-CPU buffers are not polled (their events hang up as threads exit); they are read
+            // every 25 ms instead.
+            _ = session.wait(timeoutMilliseconds: offCPU == nil ? 100 : 25, extraFDs: [signals.wakeFD])
             session.drain { state.apply($0) }
+            offCPU?.drain(into: &state)
             let now = MonotonicClock.seconds()
             if now - lastProgress >= 0.25 {
                 lastProgress = now
@@ -202,8 +240,18 @@ public final class Recorder {
             targets = [child!.pid]
             configuration.enableOnExec = true
         }
+        callGraph = CallGraphSetup.decide(
+            options.callGraph, unwinder: options.unwinder, target: options.target,
+            commandPath: options.commandExecutablePath, symbolizer: symbolizer)
+        if let notice = callGraph.notice { notices.append(notice) }
+        var dataPages = options.bufferPages
+        if callGraph.usesDwarf {
+            CallGraphSetup.configure(&configuration, stackBytes: callGraph.stackBytes)
+            dataPages = CallGraphSetup.dwarfBufferPages(
+                stackBytes: callGraph.stackBytes, frequencyHz: options.frequencyHz, minimum: options.bufferPages)
+        }
         while true {
-            let session = PerfSession(configuration: configuration, dataPages: options.bufferPages)
+            let session = PerfSession(configuration: configuration, dataPages: dataPages)
             do {
                 for pid in targets {
                     if child != nil { try session.attach(thread: pid) } else { try session.attach(process: pid) }
@@ -218,6 +266,17 @@ public final class Recorder {
                     configuration.event = .cpuClock
                     continue
                 }
+                if error.kind == .permissionDenied && error.operation.hasPrefix("mmap") && dataPages > options.bufferPages {
+                    // Large DWARF buffers can exceed kernel.perf_event_mlock_kb without privileges.
+                    dataPages /= 2
+                    if dataPages <= options.bufferPages {
+                        notices.append(
+                            "ring buffers limited to \(dataPages * 4) KiB per CPU (kernel.perf_event_mlock_kb = "
+                                + "\(Sysctl.system.perfEventMlockKB.map(String.init) ?? "?")); DWARF samples may be lost "
+                                + "at high frequencies. Run as root or raise the setting.")
+                    }
+                    continue
+                }
                 if error.kind == .permissionDenied && !configuration.excludeKernel {
                     notices.append(
                         "Kernel sampling is not permitted (kernel.perf_event_paranoid = "
@@ -225,7 +284,7 @@ public final class Recorder {
                     configuration.excludeKernel = true
                     continue
                 }
-                child = nil
+                if PtraceFallback.applies(to: error) { perfRefusal = error } else { child = nil }
                 throw RecordError(error)
             }
         }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import SFlameKernelFormats
+import SFlameProfile
 
 /// A user or kernel frame as recorded, before symbolization.
 enum FrameRef: Hashable {
@@ -24,6 +25,10 @@ struct StackKey: Hashable {
     var kernelCount: Int
     /// The kernel's callchain was as long as it collects (the root end is cut off).
     var hitCallchainLimit: Bool
+    /// Why DWARF unwinding of the user part stopped; nil with frame pointers.
+    var userStop: UserStackStop? = nil
+    /// The thread's state in wall-clock and off-CPU samples (a waiting state adds a leaf frame).
+    var threadState: ThreadState? = nil
 }
 
 /// A module seen in the target's mappings.
@@ -61,6 +66,10 @@ struct RecordingState {
     /// Asked for when a sampled address is outside every known mapping of a live process;
     /// returns fresh /proc/PID/maps, or nil when it may not be read again yet.
     var refreshMappings: ((Int32) -> [ProcMapping]?)?
+    /// Set in DWARF mode: user frames come from unwinding each sample's stack copy.
+    var dwarf: DwarfUnwinding?
+    /// Bumped whenever a process's mappings change, so its unwinder resynchronizes.
+    var mappingGenerations: [Int32: Int] = [:]
 
     init(targets: Set<Int32>, includeKernel: Bool, maxCallchainDepth: Int) {
         self.targets = targets
@@ -84,10 +93,12 @@ struct RecordingState {
             space.insert(range(for: m))
         }
         addressSpaces[pid] = space
+        mappingGenerations[pid, default: 0] += 1
     }
 
     private mutating func range(for m: ProcMapping) -> AddressSpace.Range {
-        let module: Int32? = m.isFileBacked ? module(path: m.path, inode: m.inode) : nil
+        let module: Int32? =
+            m.isFileBacked ? module(path: m.path, inode: m.inode) : m.path == "[vdso]" ? module(path: m.path, inode: 0) : nil
         return AddressSpace.Range(
             start: m.start, end: m.end, fileOffset: m.fileOffset, module: module, name: m.path.isEmpty ? "//anon" : m.path,
             isExecutable: m.isExecutable)
@@ -100,11 +111,15 @@ struct RecordingState {
         case .mmap(let m):
             guard m.isExecutable, !m.isData else { return }
             let isFile = m.filename.hasPrefix("/") && !m.filename.hasPrefix("/memfd:")
-            let module: Int32? = isFile ? module(path: m.filename, inode: m.inode) : nil
+            let module: Int32? =
+                isFile
+                ? module(path: m.filename, inode: m.inode)
+                : m.filename == "[vdso]" ? module(path: m.filename, inode: 0) : nil
             addressSpaces[m.pid, default: AddressSpace()].insert(
                 AddressSpace.Range(
                     start: m.start, end: m.start &+ m.length, fileOffset: m.fileOffset, module: module,
                     name: m.filename.isEmpty ? "//anon" : m.filename, isExecutable: true))
+            mappingGenerations[m.pid, default: 0] += 1
         case .comm(let c):
             threadNames[c.tid] = c.comm
             threadProcess[c.tid] = c.pid
@@ -112,12 +127,14 @@ struct RecordingState {
             if c.isExec && c.pid == c.tid && targets.contains(c.pid) {
                 // exec replaced the address space; MMAP2 records for the new image follow.
                 addressSpaces[c.pid] = AddressSpace()
+                mappingGenerations[c.pid, default: 0] += 1
             }
         case .fork(let f):
             threadProcess[f.tid] = f.pid
             if f.pid != f.parentPID, targets.contains(f.parentPID) {
                 // A forked child starts with a copy of its parent's address space.
                 addressSpaces[f.pid] = addressSpaces[f.parentPID]
+                mappingGenerations[f.pid, default: 0] += 1
                 if let name = processNames[f.parentPID] { processNames[f.pid] = name }
             }
             if let name = threadNames[f.parentTID], threadNames[f.tid] == nil { threadNames[f.tid] = name }
@@ -130,10 +147,27 @@ struct RecordingState {
         }
     }
 
-    private mutating func addSample(_ s: PerfSample) {
+    /// Adds a sample's stack. `threadState` and `weight` (which replaces the sample's period) are
+    /// given for off-CPU intervals and ptrace samples.
+    mutating func addSample(_ s: PerfSample, threadState: ThreadState? = nil, weight: UInt64? = nil) {
+        guard var key = stackKey(for: s) else { return }
+        key.threadState = threadState
+        let period = weight ?? s.period
+        let value = period == 0 ? 1 : period
+        if let existing = stacks[key] {
+            stacks[key] = (existing.count + 1, existing.period &+ value)
+        } else {
+            stacks[key] = (1, value)
+        }
+    }
+
+    /// The stack of one sample of a target process, with the sample counted in `stats`; nil (and
+    /// counted as foreign) for a process outside the targets. Does not touch the stack table, so
+    /// recorders with their own weights (allocation sizes) can keep their own.
+    mutating func stackKey(for s: PerfSample) -> StackKey? {
         guard targets.contains(s.pid) else {
             stats.foreignSamples += 1
-            return
+            return nil
         }
         stats.samples += 1
         if sampledThreads.insert(s.tid).inserted {
@@ -147,6 +181,15 @@ struct RecordingState {
             for ip in split.kernel { frames.append(.kernel(ip)) }
         }
         let kernelCount = frames.count
+        // DWARF mode unwinds the sampled stack copy; a sample without registers but with a user
+        // callchain (an event opened without stack copies) keeps its frame-pointer frames.
+        if let dwarf, s.userRegisterABI != 0 || split.user.isEmpty {
+            let (user, stop) = dwarfUserFrames(s, with: dwarf)
+            frames.append(contentsOf: user)
+            return StackKey(
+                pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: false,
+                userStop: stop)
+        }
         if split.user.isEmpty && s.cpuMode == 2 { stats.emptyCallchains += 1 }
         // The first address of the whole chain is where the thread was; every later one is a
         // return address, which is moved back by one byte into its call instruction so it
@@ -159,21 +202,16 @@ struct RecordingState {
         }
         let hitLimit = s.callchain.count >= maxCallchainDepth
         if hitLimit { stats.callchainLimitHits += 1 }
-        let key = StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit)
-        let period = s.period == 0 ? 1 : s.period
-        if let existing = stacks[key] {
-            stacks[key] = (existing.count + 1, existing.period &+ period)
-        } else {
-            stacks[key] = (1, period)
-        }
+        return StackKey(pid: s.pid, tid: s.tid, frames: frames, kernelCount: kernelCount, hitCallchainLimit: hitLimit)
     }
 
-    private mutating func resolve(pid: Int32, address: UInt64) -> FrameRef {
+    mutating func resolve(pid: Int32, address: UInt64) -> FrameRef {
         if let ref = lookup(pid: pid, address: address) { return ref }
         if let fresh = refreshMappings?(pid) {
             var space = AddressSpace()
             for m in fresh where m.isExecutable { space.insert(range(for: m)) }
             addressSpaces[pid] = space
+            mappingGenerations[pid, default: 0] += 1
             if let ref = lookup(pid: pid, address: address) { return ref }
         }
         stats.unmappedFrames += 1

@@ -24,6 +24,15 @@ public struct SamplingStats: Hashable, Sendable {
     /// Samples taken in user mode whose callchain was empty.
     public var emptyCallchains = 0
 
+    /// Off-CPU intervals (switch-out to switch-in) attributed to a stack (`--off-cpu`); each is
+    /// also counted in `samples`.
+    public var offCPUIntervals = 0
+    /// Their total length, nanoseconds.
+    public var offCPUNanoseconds: UInt64 = 0
+    /// Switch-ins without the switch-out sample before them (the wait began before the
+    /// recording, or the sample was lost); their time is not attributed.
+    public var unpairedSwitchIns = 0
+
     public init() {}
 
     /// Everything the kernel dropped.

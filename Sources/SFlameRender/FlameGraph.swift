@@ -28,6 +28,7 @@
 //   <script type="text/ecmascript"><![CDATA[ … ]]></script>
 //   </svg>
 
+import SFlameDiff
 import SFlameProfile
 
 /// Renders flame graphs.
@@ -58,48 +59,55 @@ public enum FlameGraph {
         return try draw(layout, options: options)
     }
 
-    /// Renders a differential flame graph of `comparison` against `baseline`.
+    /// Renders a differential flame graph of `diff`.
     ///
-    /// Widths are `comparison`'s weights. Each frame is coloured by the change of the stacks that
-    /// end in it (comparison − baseline): red where it grew, blue where it shrank, white where
-    /// it did not change, more saturated for larger changes; tooltips add the change as a
-    /// percentage of the total, e.g. `parse (120 samples, 12.00%; +3.00%)`. `options.negate`
-    /// swaps the colours and the sign. Stacks only in `baseline` have no width, so they show only
-    /// through the colour of their callers. The weights are used as given: normalize them first
-    /// when the two profiles have different totals.
+    /// Widths are AFTER's weights, or BEFORE's when `options.negate` is set (frames only in
+    /// the other profile have no width there, so draw both directions to see everything; the
+    /// report lists those stacks too). Each frame is coloured by the change of its share
+    /// (`DiffTree` rolls changes up, so callers show their callees' change): red where it
+    /// grew, blue where it shrank, near-white where it did not change; saturation grows with
+    /// the size of the change up to the largest change in the graph, or 5 percentage points
+    /// of the total if that is larger. Without normalization (totals within 10 %, see
+    /// `ProfileDiff`) the change is in counts, as a fraction of the drawn total. Tooltips give
+    /// both counts, both shares and the change, e.g.
+    /// `parse (before 300, after 600 samples; 20.00% → 40.00%; +20.00 pts)`.
     ///
-    /// Source: flamegraph.pl's two-column input (difffolded.pl).
+    /// Source: the idea and colours of flamegraph.pl's differential mode and difffolded.pl
+    /// (Brendan Gregg); the roll-up and the shares are sflame's.
     ///
-    /// - Throws: as `render(_:options:)`; `.emptyInput` when `comparison` has no weight.
+    /// - Throws: as `render(_:options:)`; `.invalidOption` for a flame chart, which has no
+    ///   merged frames to compare.
+    public static func renderDifferential(_ diff: ProfileDiff, options: FlameGraphOptions = FlameGraphOptions())
+        throws(RenderError) -> FlameGraphOutput
+    {
+        try options.validate()
+        guard !options.flameChart else {
+            throw RenderError(.invalidOption, "a differential graph cannot be a flame chart: leave out --flamechart")
+        }
+        let tree = diff.callTree(reversed: options.reverse)
+        var differential = options
+        if differential.title == nil { differential.title = "Differential Flame Graph" }
+        let drawnTotal = options.negate ? tree.baselineWeight[0] : tree.comparisonWeight[0]
+        let minWeight = FlameGraphWriter.minimumWeight(options: options, scaleTotal: scaleTotal(drawnTotal, options))
+        let layout = FrameLayout.build(tree, diff: diff, drawsBaseline: options.negate, minWeight: minWeight)
+        return try draw(layout, options: differential)
+    }
+
+    /// Renders a differential flame graph of `comparison` against `baseline`, normalized
+    /// automatically (see `ProfileDiff` and `renderDifferential(_:options:)`).
+    ///
+    /// - Throws: `RenderError(.emptyInput)` when either profile has no weight; otherwise as
+    ///   `renderDifferential(_:options:)`.
     public static func renderDifferential(
         baseline: FoldedProfile, comparison: FoldedProfile, options: FlameGraphOptions = FlameGraphOptions()
     ) throws(RenderError) -> FlameGraphOutput {
-        try options.validate()
-        var index: [[String]: Int] = [:]
-        var stacks: [FoldedStack] = []
-        var deltas: [Int64] = []
-        for stack in comparison.stacks {
-            if let i = index[stack.frames] {
-                stacks[i].weight &+= stack.weight
-                deltas[i] &+= stack.weight
-            } else {
-                index[stack.frames] = stacks.count
-                stacks.append(stack)
-                deltas.append(stack.weight)
-            }
+        let diff: ProfileDiff
+        do {
+            diff = try ProfileDiff(baseline: baseline, comparison: comparison)
+        } catch {
+            throw RenderError(error.kind == .emptyInput ? .emptyInput : .invalidInput, error.message)
         }
-        for stack in baseline.stacks {
-            if let i = index[stack.frames] {
-                deltas[i] &-= stack.weight
-            } else {
-                index[stack.frames] = stacks.count
-                stacks.append(FoldedStack(frames: stack.frames, weight: 0))
-                deltas.append(-stack.weight)
-            }
-        }
-        let layout = try FrameLayout.build(
-            stacks, deltas: deltas, reverse: options.reverse, sortSiblings: !options.flameChart)
-        return try draw(layout, options: options)
+        return try renderDifferential(diff, options: options)
     }
 
     static func draw(_ layout: FrameLayout, options: FlameGraphOptions) throws(RenderError)
@@ -111,19 +119,21 @@ public enum FlameGraph {
                 "no samples to draw (no stacks, or every count is 0): check that the profile recorded anything")
         }
         var warnings: [String] = []
-        var scaleTotal = layout.total
-        if let total = options.total {
-            if total >= layout.total {
-                scaleTotal = total
-            } else {
-                warnings.append("the given total \(total) is less than the input's total \(layout.total); ignored it")
-            }
+        if let total = options.total, total < layout.total {
+            warnings.append("the given total \(total) is less than the input's total \(layout.total); ignored it")
         }
-        var writer = FlameGraphWriter(layout: layout, options: options, scaleTotal: scaleTotal)
+        var writer = FlameGraphWriter(layout: layout, options: options, scaleTotal: scaleTotal(layout.total, options))
         let svg = writer.write()
         return FlameGraphOutput(
             svg: svg, newPaletteColors: writer.newPaletteColors, frameCount: writer.drawnFrames,
-            prunedFrameCount: layout.count - writer.drawnFrames, warnings: warnings)
+            prunedFrameCount: layout.count - writer.drawnFrames + layout.prunedCount, warnings: warnings)
+    }
+
+    /// The weight the full width stands for: `options.total` when it is at least the input's
+    /// total, else the input's total.
+    private static func scaleTotal(_ total: Int64, _ options: FlameGraphOptions) -> Int64 {
+        if let given = options.total, given >= total { return given }
+        return total
     }
 }
 

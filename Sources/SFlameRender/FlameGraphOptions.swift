@@ -65,8 +65,9 @@ public struct FlameGraphOptions: Sendable, Equatable {
     /// is a sequence of samples), and only consecutive stacks with a common prefix merge.
     /// Default false: siblings are merged and sorted by name (bytewise), as flamegraph.pl sorts.
     public var flameChart: Bool
-    /// Swap the red and blue of a differential graph, and the sign of its deltas [`--negate`].
-    /// Default false. Has no effect on a plain graph.
+    /// Draw a differential graph with BEFORE's widths instead of AFTER's [`--negate`], so
+    /// frames that vanished show; red still means grew. Default false. Has no effect on a
+    /// plain graph.
     public var negate: Bool
     /// Multiply the counts shown in tooltips by this [`--factor`], e.g. a sampling period.
     /// Widths and percentages do not change. Default 1; must be finite and positive.

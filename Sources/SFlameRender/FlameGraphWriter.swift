@@ -22,7 +22,8 @@ struct FlameGraphWriter {
     private var colorer: FrameColorer
 
     /// Side padding.
-    private let xPad = 10.0
+    private let xPad = FlameGraphWriter.sidePadding
+    static let sidePadding = 10.0
     /// The weight the full width stands for.
     private let scaleTotal: Int64
     /// Pixels per unit of weight.
@@ -41,6 +42,11 @@ struct FlameGraphWriter {
     /// The escaped count name.
     private let countName: [UInt8]
 
+    /// The change (a fraction of the total) drawn fully saturated in a differential graph.
+    private var fullChange = FlameGraphWriter.minimumFullChange
+    /// Changes smaller than this still do not saturate a colour: 5 percentage points.
+    static let minimumFullChange = 0.05
+
     private(set) var drawnFrames = 0
     var newPaletteColors: [String: RGBColor] { colorer.assigned }
 
@@ -57,15 +63,26 @@ struct FlameGraphWriter {
         countName = SVGBuffer.escaped(options.countName)
         scale = (Double(options.width) - 2 * xPad) / Double(scaleTotal)
         charWidth = options.fontSize * options.fontWidth
+        minWeight = FlameGraphWriter.minimumWeight(options: options, scaleTotal: scaleTotal)
+    }
+
+    /// The weight of the narrowest frame that is drawn, from `options.minWidth`.
+    static func minimumWeight(options: FlameGraphOptions, scaleTotal: Int64) -> Double {
         switch options.minWidth {
-        case .pixels(let px): minWeight = px / scale
-        case .percent(let pct): minWeight = Double(scaleTotal) * pct / 100
+        case .pixels(let px): px / ((Double(options.width) - 2 * sidePadding) / Double(scaleTotal))
+        case .percent(let pct): Double(scaleTotal) * pct / 100
         }
     }
 
     /// The whole document.
     mutating func write() -> [UInt8] {
         let (drawn, maxDepth) = countDrawnFrames()
+        if let differential = layout.differential {
+            for i in 0..<layout.count where Double(layout.width[i]) >= minWeight {
+                let change = differential.change(drawn: layout.width[i], other: layout.otherWidth[i]).magnitude
+                fullChange = max(fullChange, change)
+            }
+        }
         let geometry = Geometry(options: options, maxDepth: maxDepth)
         var frames = SVGBuffer(reservingCapacity: drawn * 200)
         writeFrames(into: &frames, geometry: geometry)
@@ -264,29 +281,81 @@ struct FlameGraphWriter {
         }
     }
 
-    /// `name (1,234 samples, 12.34%)`, or `name (…, 12.34%; +1.50%)` in a differential graph.
+    /// `name (1,234 samples, 12.34%)`; in a differential graph
+    /// `name (before 300, after 600 samples; 20.00% → 40.00%; +20.00 pts)`.
     private mutating func appendTooltip(_ i: Int, into out: inout SVGBuffer) {
         let weight = layout.width[i]
         out.append(bytes: names.escapedDisplayName(Int(layout.nameIndex[i])))
         out.append(" (")
-        out.appendGrouped(options.factor == 1 ? weight : Int64((Double(weight) * options.factor).rounded()))
+        if let differential = layout.differential {
+            appendDifferentialDetails(i, differential, into: &out)
+            out.append(")")
+            return
+        }
+        appendCount(weight, into: &out)
         out.append(byte: UInt8(ascii: " "))
         out.append(bytes: countName)
         out.append(", ")
         out.appendFixed(100 * Double(weight) / Double(scaleTotal), decimals: 2)
-        if layout.isDifferential && i != 0 {
-            let d = options.negate ? -layout.delta[i] : layout.delta[i]
-            out.append(d > 0 ? "%; +" : "%; ")
-            out.appendFixed(100 * Double(d) / Double(scaleTotal), decimals: 2)
-        }
         out.append("%)")
+    }
+
+    /// `before 300, after 600 samples; 20.00% → 40.00%; +20.00 pts`, with `+300 samples,
+    /// +20.00%` as the change when not normalized, and `; new` or `; gone` for frames that one
+    /// profile lacks. Never contains " (", which ends the name for the script.
+    private func appendDifferentialDetails(_ i: Int, _ d: FrameLayout.Differential, into out: inout SVGBuffer) {
+        let (before, after) = d.drawsBaseline
+            ? (layout.width[i], layout.otherWidth[i]) : (layout.otherWidth[i], layout.width[i])
+        out.append("before ")
+        appendCount(before, into: &out)
+        out.append(", after ")
+        appendCount(after, into: &out)
+        out.append(byte: UInt8(ascii: " "))
+        out.append(bytes: countName)
+        out.append("; ")
+        out.appendFixed(100 * Double(before) / Double(d.baselineTotal), decimals: 2)
+        out.append("% → ")
+        out.appendFixed(100 * Double(after) / Double(d.comparisonTotal), decimals: 2)
+        out.append("%; ")
+        let change = d.change(drawn: layout.width[i], other: layout.otherWidth[i])
+        if d.isNormalized {
+            appendSigned(100 * change, into: &out)
+            out.append(" pts")
+        } else {
+            let counts = Double(after) - Double(before)
+            if counts > 0 { out.append("+") }
+            appendCount(Int64(counts), into: &out)
+            out.append(byte: UInt8(ascii: " "))
+            out.append(bytes: countName)
+            out.append(", ")
+            appendSigned(100 * change, into: &out)
+            out.append("%")
+        }
+        if before == 0 {
+            out.append("; new")
+        } else if after == 0 {
+            out.append("; gone")
+        }
+    }
+
+    /// A count, multiplied by `factor`, with thousands separators.
+    private func appendCount(_ weight: Int64, into out: inout SVGBuffer) {
+        out.appendGrouped(options.factor == 1 ? weight : Int64((Double(weight) * options.factor).rounded()))
+    }
+
+    /// A number with two decimals and a sign ("+1.50", "-0.25", "0.00").
+    private func appendSigned(_ value: Double, into out: inout SVGBuffer) {
+        let rounded = (value * 100).rounded() / 100
+        if rounded > 0 { out.append("+") }
+        out.appendFixed(rounded == 0 ? 0 : rounded, decimals: 2)
     }
 
     /// The fill of frame `i`; colours that depend only on the name are computed once per name.
     private mutating func fill(_ i: Int, isWaker: Bool) -> RGBColor {
         let nameIndex = Int(layout.nameIndex[i])
-        if layout.isDifferential {
-            return FrameColorer.deltaColor(layout.delta[i], maxDelta: layout.maxDelta, negate: options.negate)
+        if let differential = layout.differential {
+            let change = differential.change(drawn: layout.width[i], other: layout.otherWidth[i])
+            return FrameColorer.changeColor(change, fullChange: fullChange)
         }
         guard nameIndex >= 0 else { return colorer.color(of: "all", isWaker: false) }
         guard cachesColors else { return colorer.color(of: layout.names[nameIndex], isWaker: isWaker) }

@@ -72,7 +72,7 @@ extension FrameLayout {
 
         let frameCount = children.count + 1
         var layout = FrameLayout(
-            names: order.map { names[$0] }, nameIndex: [], depth: [], start: [], width: [], delta: [], maxDelta: 0)
+            names: order.map { names[$0] }, nameIndex: [], depth: [], start: [], width: [])
         layout.nameIndex.reserveCapacity(frameCount)
         layout.depth.reserveCapacity(frameCount)
         layout.start.reserveCapacity(frameCount)

@@ -21,6 +21,7 @@
 // and one pass extends the previous stack's frames where the prefix continues and opens new
 // frames where it ends.
 
+import SFlameDiff
 import SFlameProfile
 
 /// The frames of a flame graph, laid out in weight units.
@@ -38,21 +39,45 @@ struct FrameLayout: Sendable {
     var start: [Int64]
     /// Per frame: the weight of the stacks that pass through it.
     var width: [Int64]
-    /// Per frame: the summed deltas of the stacks that end in it (differential input), else empty.
-    var delta: [Int64]
-    /// The largest magnitude of one input stack's delta; 0 when not differential.
-    var maxDelta: Int64
+    /// Per frame of a differential graph: the other profile's weight of the stacks that pass
+    /// through it (BEFORE's when AFTER is drawn, and the reverse); empty otherwise.
+    var otherWidth: [Int64] = []
+    /// What a differential graph compares; nil for a plain graph.
+    var differential: Differential? = nil
+    /// Frames (not counting their descendants) left out while laying out because they were too
+    /// narrow; 0 unless built with a minimum weight.
+    var prunedCount = 0
 
     var count: Int { nameIndex.count }
     /// The sum of all weights: the root's width.
     var total: Int64 { width[0] }
-    var isDifferential: Bool { !delta.isEmpty }
+    var isDifferential: Bool { differential != nil }
+
+    /// The two profiles behind a differential graph.
+    struct Differential {
+        /// Whether the widths are BEFORE's (`--negate`) rather than AFTER's.
+        var drawsBaseline: Bool
+        var baselineTotal: Int64
+        var comparisonTotal: Int64
+        /// The factor that turns BEFORE's weights into AFTER's units (1 when not normalized).
+        var baselineScale: Double
+        var isNormalized: Bool
+
+        /// The change of a frame drawn `drawn` wide whose other weight is `other`, as a fraction
+        /// of the drawn profile's total: AFTER's share minus BEFORE's when normalized, else the
+        /// change in counts over the drawn total. Positive when the frame grew.
+        func change(drawn: Int64, other: Int64) -> Double {
+            if drawsBaseline {
+                return (Double(other) / baselineScale - Double(drawn)) / Double(baselineTotal)
+            }
+            return (Double(drawn) - Double(other) * baselineScale) / Double(comparisonTotal)
+        }
+    }
 
     /// Lays out `stacks`.
     ///
     /// - Parameters:
     ///   - stacks: root-first stacks; zero weights are skipped, equal stacks may repeat.
-    ///   - deltas: per stack, comparison minus baseline, for a differential graph; nil otherwise.
     ///   - reverse: reverse each stack first (merge from the leaf).
     ///   - sortSiblings: sort siblings by name and merge all equal prefixes; false for a flame
     ///     chart (input order; only consecutive stacks merge).
@@ -60,10 +85,9 @@ struct FrameLayout: Sendable {
     /// - Complexity: O(F log S) for F frames in S stacks; one dictionary lookup per frame name
     ///   that differs from the previous stack's name at the same depth.
     static func build(
-        _ stacks: [FoldedStack], deltas: [Int64]? = nil, reverse: Bool = false, sortSiblings: Bool = true
+        _ stacks: [FoldedStack], reverse: Bool = false, sortSiblings: Bool = true
     ) throws(RenderError) -> FrameLayout {
-        precondition(deltas == nil || deltas?.count == stacks.count, "one delta per stack")
-        var encoded = try EncodedStacks(stacks, deltas: deltas, reverse: reverse)
+        var encoded = try EncodedStacks(stacks, reverse: reverse)
         let names = encoded.sortNames()
         var order = Array(0..<encoded.weights.count)
         if sortSiblings {
@@ -75,10 +99,50 @@ struct FrameLayout: Sendable {
                 }
             }
         }
-        var layout = FrameLayout(
-            names: names, nameIndex: [-1], depth: [0], start: [0], width: [0],
-            delta: deltas == nil ? [] : [0], maxDelta: encoded.maxDelta)
+        var layout = FrameLayout(names: names, nameIndex: [-1], depth: [0], start: [0], width: [0])
         try layout.merge(encoded, order: order)
+        return layout
+    }
+
+    /// Lays out a differential graph: the nodes of `tree` that the drawn profile has (AFTER's,
+    /// or BEFORE's when `drawsBaseline`), each frame carrying the other profile's weight too.
+    ///
+    /// Nodes the drawn profile lacks have no width and are left out with their subtrees (they
+    /// show in the other direction, and `ProfileDiff` lists their stacks). Nodes narrower than
+    /// `minWeight` are left out too (with their subtrees, which are narrower still) but keep
+    /// their room, so `prunedCount` counts them and the writer never sees them: a large profile
+    /// has millions of nodes and only thousands wide enough to draw. A frame's own weight lies
+    /// to the left of its children, as in `build(_:reverse:sortSiblings:)`.
+    ///
+    /// - Complexity: O(N) for N nodes.
+    static func build(_ tree: DiffTree, diff: ProfileDiff, drawsBaseline: Bool, minWeight: Double) -> FrameLayout {
+        let drawn = drawsBaseline ? tree.baselineWeight : tree.comparisonWeight
+        let drawnSelf = drawsBaseline ? tree.baselineSelfWeight : tree.comparisonSelfWeight
+        let other = drawsBaseline ? tree.comparisonWeight : tree.baselineWeight
+        var layout = FrameLayout(names: tree.names, nameIndex: [-1], depth: [0], start: [0], width: [drawn[0]])
+        layout.otherWidth = [other[0]]
+        layout.differential = Differential(
+            drawsBaseline: drawsBaseline, baselineTotal: diff.baselineTotal, comparisonTotal: diff.comparisonTotal,
+            baselineScale: diff.normalization.baselineScale, isNormalized: diff.normalization.isApplied)
+        // Per depth on the current path of kept frames: the x where the next child starts.
+        var cursor: [Int64] = [drawnSelf[0]]
+        for node in 1..<tree.count where drawn[node] > 0 {
+            let d = Int(tree.depth[node])
+            guard cursor.count >= d else { continue }  // under a frame left out
+            cursor.removeLast(cursor.count - d)
+            let x = cursor[d - 1]
+            cursor[d - 1] += drawn[node]
+            guard Double(drawn[node]) >= minWeight else {
+                layout.prunedCount += 1
+                continue
+            }
+            cursor.append(x + drawnSelf[node])
+            layout.nameIndex.append(tree.nameIndex[node])
+            layout.depth.append(Int32(d))
+            layout.start.append(x)
+            layout.width.append(drawn[node])
+            layout.otherWidth.append(other[node])
+        }
         return layout
     }
 
@@ -107,9 +171,7 @@ struct FrameLayout: Sendable {
                 depth.append(Int32(k + 1))
                 start.append(x)
                 width.append(w)
-                if isDifferential { delta.append(0) }
             }
-            if isDifferential { delta[path.last ?? 0] += encoded.deltas[s] }
             let (sum, overflow) = x.addingReportingOverflow(w)
             guard !overflow else {
                 throw RenderError(.invalidInput, "the sum of the stack weights exceeds \(Int64.max)")
@@ -128,15 +190,12 @@ private struct EncodedStacks {
     /// Stack i's ids are `ids[offsets[i]..<offsets[i + 1]]`.
     var offsets: [Int] = [0]
     var weights: [Int64] = []
-    var deltas: [Int64] = []
-    var maxDelta: Int64 = 0
     private var names: [String] = []
 
-    init(_ stacks: [FoldedStack], deltas: [Int64]?, reverse: Bool) throws(RenderError) {
+    init(_ stacks: [FoldedStack], reverse: Bool) throws(RenderError) {
         var table: [String: Int32] = [:]
         var previous: (frames: [String], offset: Int)? = nil
         for (i, stack) in stacks.enumerated() {
-            if let d = deltas?[i] { maxDelta = max(maxDelta, d == .min ? .max : abs(d)) }
             guard stack.weight >= 0 else {
                 throw RenderError(.invalidInput, "stack \(i + 1) has a negative weight (\(stack.weight))")
             }
@@ -159,7 +218,6 @@ private struct EncodedStacks {
             }
             offsets.append(ids.count)
             weights.append(stack.weight)
-            if let deltas { self.deltas.append(deltas[i]) }
             previous = (frames, offset)
         }
     }

@@ -50,6 +50,7 @@ public final class PerfEvent {
         attr.exclude_kernel = configuration.excludeKernel ? 1 : 0
         attr.exclude_hv = 1
         attr.exclude_guest = 1
+        attr.exclude_callchain_user = configuration.excludeUserCallchain ? 1 : 0
         attr.mmap = configuration.recordsMappings ? 1 : 0
         attr.mmap2 = configuration.recordsMappings ? 1 : 0
         attr.mmap_data = configuration.recordsDataMappings ? 1 : 0
@@ -64,7 +65,17 @@ public final class PerfEvent {
         attr.use_clockid = 1
         attr.clockid = Int32(CLOCK_MONOTONIC)
 
-        let fd = sflame_perf_event_open(&attr, tid, cpu, -1, UInt(PERF_FLAG_FD_CLOEXEC))
+        let fd: Int32
+        if case .uprobe(let probe) = configuration.event {
+            // config1 points to the path only for the duration of the call: the kernel copies it.
+            fd = probe.path.withCString { path in
+                attr.config1 = UInt64(UInt(bitPattern: path))
+                attr.config2 = probe.fileOffset
+                return sflame_perf_event_open(&attr, tid, cpu, -1, UInt(PERF_FLAG_FD_CLOEXEC))
+            }
+        } else {
+            fd = sflame_perf_event_open(&attr, tid, cpu, -1, UInt(PERF_FLAG_FD_CLOEXEC))
+        }
         if fd < 0 {
             let code = errno
             throw PerfEventOpenFailure.error(
@@ -79,6 +90,21 @@ public final class PerfEvent {
 
     /// Stops counting. The corresponding call is `ioctl(PERF_EVENT_IOC_DISABLE)`.
     public func disable() { _ = sflame_ioctl_ulong(fd, sflame_perf_ioc_disable(), 0) }
+
+    /// The kernel's id of this event, as PERF_SAMPLE_IDENTIFIER reports it in samples (inherited
+    /// events report their parent's id). The corresponding call is `ioctl(PERF_EVENT_IOC_ID)`.
+    ///
+    /// Throws: `.systemCall` when the ioctl fails (kernels before 3.12).
+    public func id() throws(SamplingError) -> UInt64 {
+        var value: UInt64 = 0
+        let result = withUnsafeMutablePointer(to: &value) { pointer in
+            sflame_ioctl_ulong(fd, sflame_perf_ioc_id(), UInt(bitPattern: pointer))
+        }
+        if result != 0 {
+            throw SamplingError(.systemCall, operation: "ioctl(PERF_EVENT_IOC_ID) for \(label)", errno: errno)
+        }
+        return value
+    }
 
     /// Sends this event's records to `target`'s ring buffer (both on the same CPU).
     /// The corresponding call is `ioctl(PERF_EVENT_IOC_SET_OUTPUT)`.

@@ -40,6 +40,9 @@ public struct PerfEventConfiguration: Hashable, Sendable {
     public var recordsContextSwitches: Bool
     /// Wake the reader when this many bytes are in the buffer. Default 64 KiB.
     public var wakeupWatermarkBytes: UInt32
+    /// Leave the user part out of PERF_SAMPLE_CALLCHAIN (`exclude_callchain_user`), when user
+    /// stacks are unwound from PERF_SAMPLE_STACK_USER copies instead. Default false.
+    public var excludeUserCallchain: Bool = false
 
     public init(
         event: EventSource = .cpuClock, frequencyHz: UInt64? = 99, period: UInt64 = 1,

@@ -7,6 +7,11 @@ public enum PerfEventOpenFailure {
         errno code: Int32, event: EventSource, tid: Int32, cpu: Int32, excludeKernel: Bool, sysctl: Sysctl
     ) -> SamplingError {
         let operation = "perf_event_open(\(event), tid \(tid), cpu \(cpu))"
+        if case .uprobe(let probe) = event,
+            let error = uprobeError(errno: code, probe: probe, operation: operation, sysctl: sysctl)
+        {
+            return error
+        }
         switch code {
         case 1, 13:  // EPERM, EACCES
             return SamplingError(
@@ -42,6 +47,36 @@ public enum PerfEventOpenFailure {
                     + "\(sysctl.perfEventMaxStack.map(String.init) ?? "unknown")).")
         default:
             return SamplingError(.systemCall, operation: operation, errno: code)
+        }
+    }
+
+    /// The messages that differ for probes: who may create them, and a path or offset the kernel
+    /// cannot use. Nil for the errnos that mean the same as for any event.
+    static func uprobeError(errno code: Int32, probe: UprobeEvent, operation: String, sysctl: Sysctl)
+        -> SamplingError?
+    {
+        switch code {
+        case 1, 13:  // EPERM, EACCES
+            let paranoid = sysctl.perfEventParanoid.map(String.init) ?? "unknown"
+            return SamplingError(
+                .permissionDenied, operation: operation, errno: code,
+                explanation: "Probing allocator functions (uprobes) needs root, or CAP_PERFMON (Linux 5.8+; "
+                    + "CAP_SYS_ADMIN before) together with CAP_SYS_PTRACE to reach another user's process, whatever "
+                    + "kernel.perf_event_paranoid says (currently \(paranoid)). Run sflame as root, or grant the "
+                    + "capabilities: `setcap cap_perfmon,cap_sys_ptrace+ep $(which sflame)`. The /proc memory "
+                    + "timeline (`sflame mem` without --alloc/--leaks) needs no such privilege.")
+        case 2:  // ENOENT: the path does not resolve
+            return SamplingError(
+                .unsupportedEvent, operation: operation, errno: code,
+                explanation: "The kernel could not open \(probe.path) to place the probe (the file was deleted or "
+                    + "replaced since the process mapped it?).")
+        case 22:  // EINVAL: offset outside the file or not an instruction the kernel can probe
+            return SamplingError(
+                .unsupportedEvent, operation: operation, errno: code,
+                explanation: "The kernel refused a probe at file offset 0x\(String(probe.fileOffset, radix: 16)) of "
+                    + "\(probe.path) (\(probe.label)).")
+        default:
+            return nil
         }
     }
 

@@ -14,7 +14,7 @@ import Glibc
 /// kernel/events/core.c), and why they are opened for every thread that exists when we attach.
 public final class PerfSession {
     public let configuration: PerfEventConfiguration
-    public let decoder: PerfRecordDecoder
+    public private(set) var decoder: PerfRecordDecoder
     public let cpus: [Int]
     private let dataPages: Int
     private let sysctl: Sysctl
@@ -25,6 +25,11 @@ public final class PerfSession {
     public private(set) var attachedThreads: Set<Int32> = []
     /// Records that did not decode (counted, never fatal).
     public private(set) var decodeErrors = 0
+    /// Events opened beside the main one on every (thread, CPU), writing into the same buffers.
+    private var companionConfigurations: [PerfEventConfiguration] = []
+    /// With companion events: which configuration (0 the main one, i the companion i - 1) each
+    /// event id belongs to, for `PerfSample.identifier`. Empty without companions.
+    public private(set) var configurationIndexByEventID: [UInt64: Int] = [:]
 
     /// - Parameters:
     ///   - dataPages: data pages per CPU ring buffer, a power of two. Default 128 (512 KiB).
@@ -41,6 +46,50 @@ public final class PerfSession {
         OpenFileLimit.raiseToHardLimit()
     }
 
+    /// A session with several events per (thread, CPU) sharing one ring buffer per CPU, such as
+    /// the probes on several functions. Samples tell their event apart by `PerfSample.identifier`
+    /// (see `configurationIndexByEventID`), so the configurations should sample `.identifier`.
+    /// Events may sample different fields (registers, stack bytes, callchain): the decoder picks
+    /// each sample's layout by its identifier.
+    ///
+    /// - Precondition: the configurations agree on the `sample_id` fields and `sample_id_all`
+    ///   (non-sample records carry no identifier to tell them apart), and sample `.identifier`
+    ///   when their layouts differ.
+    public convenience init(
+        configurations: [PerfEventConfiguration], dataPages: Int = 128, cpus: [Int] = ProcFS.onlineCPUs(),
+        sysctl: Sysctl = .system
+    ) {
+        precondition(!configurations.isEmpty, "a session needs an event")
+        let first = configurations[0].recordLayout
+        precondition(
+            configurations.allSatisfy {
+                $0.recordLayout == first
+                    || ($0.recordLayout.sampleIDFields == first.sampleIDFields
+                        && $0.recordLayout.sampleIDAll == first.sampleIDAll && first.sampleType.contains(.identifier))
+            },
+            "events sharing a ring buffer need one sample_id layout, and identifiers when their samples differ")
+        self.init(configuration: configurations[0], dataPages: dataPages, cpus: cpus, sysctl: sysctl)
+        companionConfigurations = Array(configurations.dropFirst())
+    }
+
+    /// Opens the companion events of one (thread, CPU) and sends them into `ringEvent`'s buffer.
+    private func openCompanions(
+        tid: Int32, cpu: Int, main: PerfEvent, ringEvent: PerfEvent, into opened: inout [PerfEvent]
+    ) throws(SamplingError) {
+        guard !companionConfigurations.isEmpty else { return }
+        configurationIndexByEventID[try main.id()] = 0
+        for (index, companion) in companionConfigurations.enumerated() {
+            let event = try PerfEvent.open(companion, tid: tid, cpu: Int32(cpu), sysctl: sysctl)
+            try event.redirectOutput(to: ringEvent)
+            let id = try event.id()
+            configurationIndexByEventID[id] = index + 1
+            if companion.recordLayout != configuration.recordLayout {
+                decoder.sampleLayouts[id] = companion.recordLayout
+            }
+            opened.append(event)
+        }
+    }
+
     /// Opens events for one thread on every CPU.
     ///
     /// Throws: the `SamplingError` of the first failed perf_event_open or mmap.
@@ -49,13 +98,17 @@ public final class PerfSession {
         var opened: [PerfEvent] = []
         for cpu in cpus {
             let event = try PerfEvent.open(configuration, tid: tid, cpu: Int32(cpu), sysctl: sysctl)
+            let ringEvent: PerfEvent
             if let existing = rings.first(where: { $0.cpu == cpu }) {
                 try event.redirectOutput(to: existing.event)
+                ringEvent = existing.event
             } else {
                 let ring = try RingBuffer(event: event, dataPages: dataPages, sysctl: sysctl)
                 rings.append((cpu, event, ring))
+                ringEvent = event
             }
             opened.append(event)
+            try openCompanions(tid: tid, cpu: cpu, main: event, ringEvent: ringEvent, into: &opened)
         }
         events.append(contentsOf: opened)
         attachedThreads.insert(tid)

@@ -58,6 +58,12 @@ public final class SuspendedChild {
         }
     }
 
+    /// Records the exit status when someone else reaped the child: the ptrace sampler, which
+    /// traces the launched command and so receives its exit through its own waitpid.
+    public func noteExit(_ status: ChildExitStatus) {
+        if exitStatus == nil { exitStatus = status }
+    }
+
     /// Reaps the child if it has exited. The corresponding call is `waitpid`.
     ///
     /// - Parameter blocking: wait until it exits.

@@ -25,7 +25,7 @@ public final class Symbolizer: @unchecked Sendable {
     /// The options this symbolizer was created with.
     public let options: SymbolizerOptions
     /// Shared by every module's libdwfl session; lives as long as the last module.
-    private let callbacks: DwflCallbacks
+    let callbacks: DwflCallbacks
     private let slots = Mutex<[String: ModuleSlot]>([:])
     private let openAttempts = Atomic<Int>(0)
 
@@ -82,6 +82,16 @@ public final class Symbolizer: @unchecked Sendable {
         }
     }
 
+    /// ``ModuleInfo/framePointerShare`` alone, which needs only the symbol table: cheaper than
+    /// ``moduleInfo(path:)``, which also loads DWARF and CFI. Nil when the module cannot be opened
+    /// or the share cannot be measured.
+    public func framePointerShare(path: String) -> Double? {
+        let share = try? slot(for: path).withModule(callbacks: callbacks, didOpen: countOpen) { module, _, info in
+            info?.framePointerShare ?? module.framePointerShare()
+        }
+        return share ?? nil
+    }
+
     /// The SVMA of a file offset of a module (through its `PT_LOAD` program headers), or nil when
     /// the module cannot be opened or no segment's file bytes hold the offset.
     public func fileAddress(modulePath: String, fileOffset: UInt64) -> UInt64? {
@@ -97,7 +107,7 @@ public final class Symbolizer: @unchecked Sendable {
 
     // MARK: Internals
 
-    private func slot(for path: String) -> ModuleSlot {
+    func slot(for path: String) -> ModuleSlot {
         slots.withLock { slots in
             if let slot = slots[path] { return slot }
             let slot = ModuleSlot(path: path)
@@ -106,7 +116,7 @@ public final class Symbolizer: @unchecked Sendable {
         }
     }
 
-    private func countOpen() {
+    func countOpen() {
         openAttempts.add(1, ordering: .relaxed)
     }
 

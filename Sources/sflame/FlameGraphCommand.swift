@@ -87,7 +87,7 @@ struct FlameGraphCommand: ParsableCommand {
     @Flag(help: "Draw a flame chart: stacks in input order, not sorted or merged by name.")
     var flamechart = false
 
-    @Flag(help: "Swap the red and blue of differential graphs.")
+    @Flag(help: "Accepted for flamegraph.pl compatibility; differential graphs are drawn by 'sflame diff' (see its --negate).")
     var negate = false
 
     @Option(help: "Multiply the counts shown in tooltips by this factor.")

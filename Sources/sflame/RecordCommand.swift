@@ -16,12 +16,22 @@ struct RecordCommand: ParsableCommand {
         discussion: """
             Attaches to every thread of the target (and threads it starts while recording) with \
             perf_event_open, samples call stacks at the given frequency, and writes a flame graph \
-            and/or folded stacks. The target is never stopped or signalled. Ctrl-C or SIGTERM end \
+            and/or folded stacks. The perf sampler never stops or signals the target. Ctrl-C or SIGTERM end \
             the recording and still write the output; so does the target exiting.
+
+            Where threads wait: --off-cpu adds the time threads spend off the CPU (the \
+            sched:sched_switch tracepoint; never stops the target), weighted in nanoseconds, with \
+            a leaf naming the wait ([sleeping], [disk], [runnable]…). --sampler ptrace records a \
+            wall-clock profile instead: it stops each thread briefly per sample (PTRACE_INTERRUPT), \
+            unwinds its live stack and resumes it, and reports the stop cost per thread and per \
+            sample at the end; it always detaches (also on Ctrl-C, SIGTERM and target exit). When \
+            perf_event_open is refused (EACCES, EPERM, ENOSYS, seccomp), record falls back to it.
 
             Examples:
               sflame record --pid 4242 --duration 10 -o cpu.svg
               sflame record -F 999 -o out.svg -o out.folded -- ./my-server --port 8080
+              sflame record --off-cpu --pid 4242 -d 10 -o waits.svg
+              sflame record --sampler ptrace --pid 4242 -d 10 -o wall.svg
             """
     )
 
@@ -37,13 +47,31 @@ struct RecordCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "The sampling event: cpu-clock, task-clock, page-faults, or a hardware event (cycles, instructions…; falls back to cpu-clock where unsupported).")
     var event: String = "cpu-clock"
 
+    @Option(
+        name: [.customShort("g"), .customLong("call-graph")],
+        help: ArgumentHelp(
+            "How user stacks are recovered: fp (frame pointers, the kernel's callchain), dwarf[,BYTES] (copy BYTES of "
+                + "stack per sample, default 8192, max 65528, and unwind it with CFI), or auto: DWARF when a module of "
+                + "the target lacks frame pointers (most distribution libraries, Debian's libc included), else fp.",
+            valueName: "fp|dwarf[,BYTES]|auto"))
+    var callGraph = CallGraphArgument(.default)
+
+    @Option(name: .long, help: "The CFI unwinder for DWARF stacks: libdw (elfutils) or libunwind.")
+    var unwinder: DwarfUnwinder = .libdw
+
     @Flag(name: .long, help: "Put each thread (name-tid) under its process in the folded stacks and the flame graph.")
     var perThread = false
+
+    @Option(name: .long, help: ArgumentHelp("The sampler: perf (perf_event_open, on-CPU, never stops the target) or ptrace (stops each thread briefly per sample: a wall-clock profile that shows waiting threads; threads blocked where they were are not stopped again; the stop cost is reported, typically 40-100 µs held per stopped thread). perf falls back to ptrace when perf_event_open is refused.", valueName: "perf|ptrace"))
+    var sampler: Sampler = .perf
+
+    @Flag(name: .long, help: "Also record where threads wait off the CPU (sched:sched_switch), weighted in nanoseconds beside the on-CPU time; waits end in [sleeping], [disk], [runnable]….")
+    var offCPU = false
 
     @Flag(name: .long, help: "Sample user space only (needed without privileges at kernel.perf_event_paranoid ≥ 2).")
     var noKernel = false
 
-    @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info (repeatable).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info, by build-id (DIR/.build-id/xx/….debug) and .gnu_debuglink name, before /usr/lib/debug (repeatable). With DEBUGINFOD_URLS set, missing debug files are also downloaded.", valueName: "DIR"))
     var debuginfoPath: [String] = []
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file; the extension picks the format: .svg (flame graph), .folded or .txt (folded stacks), .pb.gz or .pprof (pprof), .speedscope.json (speedscope). Repeatable. Default: sflame.svg.", valueName: "FILE"))
@@ -68,6 +96,7 @@ struct RecordCommand: ParsableCommand {
         if frequency == 0 || frequency > 100_000 {
             throw ValidationError("--frequency must be between 1 and 100000 Hz (got \(frequency)).")
         }
+        if let error = callGraph.error { throw ValidationError(error) }
         if let duration, !(duration > 0) {
             throw ValidationError("--duration must be a positive number of seconds (got \(duration)).")
         }
@@ -90,9 +119,14 @@ struct RecordCommand: ParsableCommand {
 
     func run() throws {
         let target: RecordOptions.Target = command.isEmpty ? .processes(pids!.values) : .command(command)
-        let options = RecordOptions(
+        var options = RecordOptions(
             target: target, event: EventSource(name: event)!, frequencyHz: frequency, durationSeconds: duration,
             includeKernel: !noKernel, debugInfoPaths: debuginfoPath)
+        options.callGraph = callGraph.value
+        options.unwinder = unwinder
+        options.commandExecutablePath = command.first.flatMap(CommandPath.resolve)
+        options.sampler = sampler
+        options.offCPU = offCPU
         let recorder = Recorder(options: options)
         let display = ProgressLine(enabled: !quiet && isatty(2) != 0)
         let recording: Recording
@@ -107,7 +141,9 @@ struct RecordCommand: ParsableCommand {
         for notice in recording.notices { Diagnostics.notice(notice) }
         RecordingSummary.print(recording)
         if recording.stats.samples == 0 {
-            Diagnostics.warning("no samples were recorded; the target may have been idle (cpu-clock samples on-CPU time only).")
+            Diagnostics.warning(
+                "no samples were recorded; the target may have been idle (cpu-clock samples on-CPU time only: "
+                    + "use --off-cpu or --sampler ptrace to see where it waits).")
         }
 
         var written: [String] = []
@@ -144,9 +180,9 @@ struct RecordCommand: ParsableCommand {
             try OutputFile.write(profile.folded(options: fold).text(), to: path)
         case .svg:
             var options = FlameGraphOptions()
-            options.title = title ?? "CPU flame graph"
+            options.title = title ?? defaultTitle(profile)
             options.subtitle = subtitle(profile)
-            options.countName = "samples"
+            options.countName = countName(profile)
             let graph = try FlameGraph.render(profile.folded(options: fold), options: options)
             try OutputFile.write(graph.svg, to: path)
         case .pprof(let compressed):
@@ -162,7 +198,7 @@ extension RecordCommand {
     fileprivate func subtitle(_ profile: Profile) -> String {
         let seconds = formatSeconds(Double(profile.durationNanos) / 1e9)
         let target = command.isEmpty ? "PID \(pids?.values.map(String.init).joined(separator: ",") ?? "")" : command.joined(separator: " ")
-        return "\(target) · \(event) at \(frequency) Hz · \(seconds)"
+        return "\(target) · \(samplingDescription(profile)) · \(seconds)"
     }
 }
 

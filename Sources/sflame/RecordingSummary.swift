@@ -30,16 +30,22 @@ enum RecordingSummary {
         if s.throttles > 0 {
             lines.append("the kernel throttled sampling \(s.throttles) times (kernel.perf_event_max_sample_rate).")
         }
-        let q = r.quality
-        if q.userSamples > 0 {
-            lines.append(
-                "unwind quality: \(percent(q.truncatedShare)) of stacks truncated, \(percent(q.unknownShare)) with "
-                    + "[unknown] frames.")
-            for m in q.modules {
-                let share = Double(m.truncatedSamples) / Double(q.userSamples)
-                if share < 0.05 { continue }
-                lines.append("  \(m.module): \(percent(share)) of stacks stop here: \(m.reason).")
-            }
+        lines.append(contentsOf: samplerLines(r))
+        lines.append(contentsOf: qualityLines(r.quality))
+        return lines
+    }
+
+    /// "unwind quality: …" and one line per module where more than 5 % of the stacks stop.
+    static func qualityLines(_ q: UnwindQuality) -> [String] {
+        guard q.userSamples > 0 else { return [] }
+        var lines = [
+            "unwind quality: \(percent(q.truncatedShare)) of stacks truncated, \(percent(q.unknownShare)) with "
+                + "[unknown] frames."
+        ]
+        for m in q.modules {
+            let share = Double(m.truncatedSamples) / Double(q.userSamples)
+            if share < 0.05 { continue }
+            lines.append("  \(m.module): \(percent(share)) of stacks stop here: \(m.reason).")
         }
         return lines
     }

@@ -11,6 +11,9 @@ struct SFlame: ParsableCommand {
         subcommands: [
             RecordCommand.self,
             FlameGraphCommand.self,
+            ReplayCommand.self,
+            DiffCommand.self,
+            MemCommand.self,
             CollapseCommand.self,
             ConvertCommand.self,
             ReportCommand.self,

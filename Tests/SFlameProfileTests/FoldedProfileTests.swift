@@ -39,6 +39,19 @@ import Testing
         #expect(p.stacks[1].frames == ["main", "a b"] && p.stacks[1].weight == 7)
     }
 
+    @Test func scanHandsOverStackBytesWeightsAndLineNumbers() throws {
+        let bytes = Array("a;b 3\r\n\n  \nbad\nc 0\n".utf8)
+        var lines: [(String, Int64, Int)] = []
+        let skipped = try bytes.withUnsafeBufferPointer { buffer in
+            try FoldedProfile.scan(buffer, skipBadLines: true) { line in
+                lines.append((String(decoding: line.stack, as: UTF8.self), line.weight, line.lineNumber))
+            }
+        }
+        #expect(skipped == 1)
+        #expect(lines.map(\.0) == ["a;b", "c"] && lines.map(\.1) == [3, 0] && lines.map(\.2) == [1, 5])
+        #expect(Array("a;;b".utf8).withUnsafeBufferPointer { FoldedProfile.frames(of: $0) } == ["a", "", "b"])
+    }
+
     @Test func parseOfTextIsTheIdentityOnRandomProfiles() throws {
         var rng = SeededGenerator(seed: 7)
         let alphabet = Array("abcdefgh ()<>&\"'_:[]")

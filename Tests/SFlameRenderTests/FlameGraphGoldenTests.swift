@@ -45,11 +45,15 @@ struct FlameGraphGoldenTests {
         GoldenFile.check(GoldenFile.withoutScript(svg), golden: "flamegraph/expected/\(c.name).svg")
     }
 
-    @Test func differentialSVGMatchesGolden() throws {
+    @Test(arguments: [false, true])
+    func differentialSVGMatchesGolden(negate: Bool) throws {
         let before = try FoldedProfile.parse(GoldenFile.fixture("flamegraph/differential.before.folded")).profile
         let after = try FoldedProfile.parse(GoldenFile.fixture("flamegraph/differential.after.folded")).profile
-        let svg = try FlameGraph.renderDifferential(baseline: before, comparison: after).svgText
+        let svg = try FlameGraph.renderDifferential(
+            baseline: before, comparison: after, options: FlameGraphOptions(negate: negate)
+        ).svgText
         _ = try ParsedSVG(svg)
-        GoldenFile.check(GoldenFile.withoutScript(svg), golden: "flamegraph/expected/differential.svg")
+        let name = negate ? "differential-negate" : "differential"
+        GoldenFile.check(GoldenFile.withoutScript(svg), golden: "flamegraph/expected/\(name).svg")
     }
 }

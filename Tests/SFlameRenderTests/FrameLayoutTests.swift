@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import SFlameDiff
 import SFlameProfile
 @testable import SFlameRender
 import Testing
@@ -67,11 +68,41 @@ struct FrameLayoutTests {
         }
     }
 
-    @Test func differentialDeltasLandOnLeaves() throws {
-        let stacks = profile([("m;a", 5), ("m", 2), ("m;b", 0)]).stacks
-        let layout = try FrameLayout.build(stacks, deltas: [3, -1, -4])
-        #expect(frames(layout) == ["all d0 @0 w7", "m d1 @0 w7", "a d2 @2 w5"])
-        #expect(layout.delta == [0, -1, 3])
-        #expect(layout.maxDelta == 4)
+    @Test func aDifferentialLayoutHasTheDrawnProfilesShapeAndCarriesTheOther() throws {
+        let diff = try ProfileDiff(
+            baseline: profile([("m;a", 4), ("m", 2), ("m;gone", 3)]),
+            comparison: profile([("m;a", 5), ("m", 2), ("m;new", 1)]), options: DiffOptions(normalization: .never))
+        let after = FrameLayout.build(diff.callTree(), diff: diff, drawsBaseline: false, minWeight: 0)
+        #expect(frames(after) == ["all d0 @0 w8", "m d1 @0 w8", "a d2 @2 w5", "new d2 @7 w1"])
+        #expect(after.otherWidth == [9, 9, 4, 0])
+        let before = FrameLayout.build(diff.callTree(), diff: diff, drawsBaseline: true, minWeight: 0)
+        #expect(frames(before) == ["all d0 @0 w9", "m d1 @0 w9", "a d2 @2 w4", "gone d2 @6 w3"])
+        #expect(before.otherWidth == [8, 8, 5, 0])
+    }
+
+    @Test func framesTooNarrowToDrawKeepTheirRoomButAreLeftOut() throws {
+        let diff = try ProfileDiff(
+            baseline: profile([("m;a", 1)]), comparison: profile([("m;a;x", 1), ("m;b", 1), ("m;c", 8)]))
+        let layout = FrameLayout.build(diff.callTree(), diff: diff, drawsBaseline: false, minWeight: 2)
+        // a (1) and b (1) are too narrow; x under a goes with it; c starts after their room.
+        #expect(frames(layout) == ["all d0 @0 w10", "m d1 @0 w10", "c d2 @2 w8"])
+        #expect(layout.prunedCount == 2)
+    }
+
+    @Test func changesAreShareChangesWhenNormalizedAndCountChangesOtherwise() throws {
+        let before = profile([("m;a", 10), ("m;b", 10)])
+        let after = profile([("m;a", 30), ("m;b", 10)])
+        let normalized = try ProfileDiff(baseline: before, comparison: after, options: DiffOptions(normalization: .always))
+        let shares = FrameLayout.build(normalized.callTree(), diff: normalized, drawsBaseline: false, minWeight: 0)
+        let d = try #require(shares.differential)
+        // a: 50 % -> 75 %, b: 50 % -> 25 %.
+        #expect(abs(d.change(drawn: shares.width[2], other: shares.otherWidth[2]) - 0.25) < 1e-12)
+        #expect(abs(d.change(drawn: shares.width[3], other: shares.otherWidth[3]) + 0.25) < 1e-12)
+        let raw = try ProfileDiff(baseline: before, comparison: after, options: DiffOptions(normalization: .never))
+        let counts = FrameLayout.build(raw.callTree(), diff: raw, drawsBaseline: true, minWeight: 0)
+        let c = try #require(counts.differential)
+        // a: 10 -> 30 samples, as a fraction of BEFORE's 20 (drawn); b unchanged.
+        #expect(abs(c.change(drawn: counts.width[2], other: counts.otherWidth[2]) - 1.0) < 1e-12)
+        #expect(c.change(drawn: counts.width[3], other: counts.otherWidth[3]) == 0)
     }
 }

@@ -146,10 +146,15 @@ struct PaletteTests {
     }
 
     @Test func differentialColours() {
-        #expect(FrameColorer.deltaColor(0, maxDelta: 10, negate: false) == RGBColor(red: 255, green: 255, blue: 255))
-        #expect(FrameColorer.deltaColor(10, maxDelta: 10, negate: false) == RGBColor(red: 255, green: 0, blue: 0))
-        #expect(FrameColorer.deltaColor(-10, maxDelta: 10, negate: false) == RGBColor(red: 0, green: 0, blue: 255))
-        #expect(FrameColorer.deltaColor(-10, maxDelta: 10, negate: true) == RGBColor(red: 255, green: 0, blue: 0))
-        #expect(FrameColorer.deltaColor(5, maxDelta: 10, negate: false) == RGBColor(red: 255, green: 105, blue: 105))
+        #expect(FrameColorer.changeColor(0, fullChange: 0.1) == RGBColor(red: 255, green: 255, blue: 255))
+        #expect(FrameColorer.changeColor(0.1, fullChange: 0.1) == RGBColor(red: 255, green: 0, blue: 0))
+        #expect(FrameColorer.changeColor(0.3, fullChange: 0.1) == RGBColor(red: 255, green: 0, blue: 0))
+        #expect(FrameColorer.changeColor(-0.1, fullChange: 0.1) == RGBColor(red: 90, green: 90, blue: 255))
+        #expect(FrameColorer.changeColor(-0.05, fullChange: 0.1) == RGBColor(red: 173, green: 173, blue: 255))
+        #expect(FrameColorer.changeColor(0.05, fullChange: 0.1) == RGBColor(red: 255, green: 128, blue: 128))
+        // Continuous at zero: a tiny change is near-white, not a jump to pink.
+        let tiny = FrameColorer.changeColor(0.0001, fullChange: 0.1)
+        #expect(tiny.red == 255 && tiny.green >= 254 && tiny.blue >= 254)
+        #expect(FrameColorer.changeColor(.nan, fullChange: 0.1) == RGBColor(red: 255, green: 255, blue: 255))
     }
 }

@@ -41,29 +41,55 @@ public struct SampleError: Error, CustomStringConvertible {
 public final class SampleProcess: @unchecked Sendable {
     public let process: Process
     private let output: Pipe
+    private let input: Pipe?
     private var buffered = Data()
 
     public var pid: Int32 { process.processIdentifier }
 
     /// Starts the program and waits until it prints `readyLine` on stdout (no sleeps).
-    public init(_ path: String, arguments: [String] = [], readyLine: String = "ready", timeout: Double = 20) throws {
+    ///
+    /// - Parameter standardInput: give the program a pipe on stdin to `send` lines to (otherwise
+    ///   it inherits the test's stdin).
+    public init(
+        _ path: String, arguments: [String] = [], readyLine: String = "ready", timeout: Double = 20,
+        standardInput: Bool = false
+    ) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        input = standardInput ? Pipe() : nil
+        if let input { process.standardInput = input }
         try process.run()
         try waitForLine(readyLine, timeout: timeout)
     }
 
-    /// Waits until the program prints `line` (a whole line) on stdout.
-    public func waitForLine(_ line: String, timeout: Double = 20) throws {
+    /// Writes a line to the program's stdin (see `standardInput`).
+    public func send(_ line: String) {
+        input?.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Waits for a line that starts with `prefix` and returns it.
+    public func waitForLine(startingWith prefix: String, timeout: Double = 20) throws -> String {
+        try waitForLines(count: 1, timeout: timeout, description: "'\(prefix)…'") { $0.hasPrefix(prefix) }[0]
+    }
+
+    /// Waits until the program prints `line` (a whole line) on stdout, `count` times in all.
+    public func waitForLine(_ line: String, count: Int = 1, timeout: Double = 20) throws {
+        _ = try waitForLines(count: count, timeout: timeout, description: "'\(line)'") { $0 == Substring(line) }
+    }
+
+    /// Waits until the program printed `count` lines that satisfy `matches` on stdout, and
+    /// returns them all.
+    public func waitForLines(
+        count: Int, timeout: Double = 20, description: String = "the expected lines", matching matches: (Substring) -> Bool
+    ) throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let text = String(data: buffered, encoding: .utf8), text.split(separator: "\n").contains(Substring(line)) {
-                return
-            }
+            let found = String(decoding: buffered, as: UTF8.self).split(separator: "\n").filter(matches)
+            if found.count >= count { return found.map(String.init) }
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty {
                 if !process.isRunning { break }
@@ -71,7 +97,8 @@ public final class SampleProcess: @unchecked Sendable {
             }
             buffered.append(chunk)
         }
-        throw SampleError("\(process.executableURL?.lastPathComponent ?? "sample") did not print '\(line)' in time")
+        throw SampleError(
+            "\(process.executableURL?.lastPathComponent ?? "sample") did not print \(description) \(count) times in time")
     }
 
     /// The process state letter from /proc/PID/stat (R, S, T, t, Z…), or nil when gone.

@@ -11,23 +11,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define NOINLINE __attribute__((noinline, used))
-#define KEEP_FRAME() __asm__ volatile("" ::: "memory")
-// gcc sets up no frame in leaf functions even with -fno-omit-frame-pointer; taking the frame
-// address forces one, so a frame-pointer unwind from a hot leaf still finds its caller.
-#ifdef SAMPLE_NO_FRAME_POINTERS
-#define NEED_FRAME() ((void)0)
-#else
-#define NEED_FRAME() __asm__ volatile("" ::"r"(__builtin_frame_address(0)))
-#endif
+#include "../common/sample.h"
 
 static volatile unsigned long sink;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 NOINLINE void spin(unsigned long n) {
     NEED_FRAME();
@@ -46,11 +32,11 @@ NOINLINE void *late_worker(void *arg) {
 }
 
 NOINLINE void main_spin(double seconds) {
-    double start = now();
+    double start = sample_now();
     int started = 0;
     for (;;) {
         spin(100000);
-        double t = now() - start;
+        double t = sample_now() - start;
         if (!started && t >= 1.0) {
             pthread_t thread;
             pthread_create(&thread, NULL, late_worker, NULL);

@@ -13,17 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#define NOINLINE __attribute__((noinline, used))
-// An empty asm after each call keeps the compiler from turning the call into a tail jump,
-// so every parent frame stays on the stack.
-#define KEEP_FRAME() __asm__ volatile("" ::: "memory")
-// gcc sets up no frame in leaf functions even with -fno-omit-frame-pointer; taking the frame
-// address forces one, so a frame-pointer unwind from a hot leaf still finds its caller.
-#ifdef SAMPLE_NO_FRAME_POINTERS
-#define NEED_FRAME() ((void)0)
-#else
-#define NEED_FRAME() __asm__ volatile("" ::"r"(__builtin_frame_address(0)))
-#endif
+#include "../common/sample.h"
 
 static volatile unsigned long sink;
 enum { UNIT = 200000 };
@@ -47,21 +37,15 @@ NOINLINE void hot_b(unsigned long n) {
 NOINLINE void path_a(void) { hot_a(3 * UNIT); KEEP_FRAME(); }
 NOINLINE void path_b(void) { hot_b(UNIT); KEEP_FRAME(); }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 NOINLINE void run_loop(double seconds, unsigned long max_rounds) {
-    double end = seconds > 0 ? now() + seconds : 0;
+    double end = seconds > 0 ? sample_now() + seconds : 0;
     unsigned long rounds = 0;
     for (;;) {
         path_a();
         path_b();
         ++rounds;
         if (max_rounds > 0 && rounds >= max_rounds) break;
-        if (end > 0 && (rounds & 15) == 0 && now() >= end) break;
+        if (end > 0 && (rounds & 15) == 0 && sample_now() >= end) break;
     }
     KEEP_FRAME();
 }
@@ -71,14 +55,14 @@ int main(int argc, char **argv) {
     unsigned long rounds = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
     printf("ready\n");
     fflush(stdout);
-    double start = now();
+    double start = sample_now();
     run_loop(seconds, rounds);
     if (rounds > 0) {
         struct rusage usage;
         getrusage(RUSAGE_SELF, &usage);
         double cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
                      usage.ru_stime.tv_usec / 1e6;
-        printf("elapsed %.6f cpu %.6f\n", now() - start, cpu);
+        printf("elapsed %.6f cpu %.6f\n", sample_now() - start, cpu);
     }
     return 0;
 }

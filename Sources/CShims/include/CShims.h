@@ -7,6 +7,7 @@
 
 #include <linux/perf_event.h>
 #include <linux/hw_breakpoint.h>
+#include <malloc.h>  // mallopt(3), M_MMAP_THRESHOLD…: allocator settings of `sflame diff`
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +24,8 @@ int sflame_ioctl_ulong(int fd, unsigned long request, unsigned long argument);
 unsigned long sflame_perf_ioc_enable(void);
 unsigned long sflame_perf_ioc_disable(void);
 unsigned long sflame_perf_ioc_set_output(void);
+/// PERF_EVENT_IOC_ID: writes the event's id (a u64) through the pointer argument.
+unsigned long sflame_perf_ioc_id(void);
 
 /// Reads `data_head` of a perf ring buffer's control page with acquire ordering, so that the
 /// record bytes written by the kernel before it advanced the head are visible to us.
@@ -68,6 +71,19 @@ pid_t sflame_spawn_suspended(const char *file, char *const argv[], int *go_fd, i
 
 /// ptrace(2) is variadic in glibc.
 long sflame_ptrace(int request, pid_t pid, void *address, void *data);
+
+/// Installs a SIGCHLD handler (async-signal-safe, so in C) that writes one byte to `wake_fd`, a
+/// non-blocking pipe, so a poll(2) loop wakes when a tracee stops or exits; the previous
+/// disposition is kept for sflame_restore_child_wake. No SA_NOCLDSTOP: ptrace stops must notify.
+int sflame_install_child_wake(int wake_fd);
+
+/// Peeks at the next waitable child or tracee without reaping it: waitid(P_ALL, WEXITED |
+/// WSTOPPED | WNOHANG | WNOWAIT | __WALL). Returns its pid, 0 when none is waiting, -1 with
+/// errno on error (ECHILD when there are none). A shim because siginfo_t's si_pid is in a union.
+pid_t sflame_wait_peek(void);
+
+/// Restores the SIGCHLD disposition saved by sflame_install_child_wake.
+void sflame_restore_child_wake(void);
 
 /// WIFEXITED / WEXITSTATUS / WIFSIGNALED / WTERMSIG are macros.
 int sflame_wifexited(int status);

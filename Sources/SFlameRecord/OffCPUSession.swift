@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+import SFlameKernelFormats
+import SFlameProfile
+import SFlameSampling
+
+/// The off-CPU events of a recording (`--off-cpu`): the `sched:sched_switch` tracepoint opened
+/// per target thread × CPU with inherit, like the cpu-clock events, sampled at every switch
+/// (period 1) with the callchain and the raw record (for `prev_state`) of the thread leaving
+/// the CPU, plus PERF_RECORD_SWITCH records (`context_switch`) for the moment it comes back.
+///
+/// The target is never stopped: the kernel writes these records as the threads switch.
+/// Threads that stay blocked for the whole recording switch neither out nor in, so they do
+/// not appear (as with `perf record -e sched:sched_switch` and bcc's offcputime); the ptrace
+/// sampler shows them.
+///
+/// Source: perf_event_open(2) (PERF_TYPE_TRACEPOINT, PERF_SAMPLE_RAW, context_switch,
+/// PERF_RECORD_SWITCH); include/trace/events/sched.h (sched_switch).
+final class OffCPUSession {
+    let session: PerfSession
+    private(set) var tracker: OffCPUTracker
+    /// One-line notices (tracefs mounted, states unknown).
+    private(set) var notices: [String] = []
+
+    /// Records older than the drain's start by this much are paired (ns): every CPU's buffer
+    /// holds them by then.
+    static let settleMarginNanos: UInt64 = 5_000_000
+
+    /// Opens the events for the targets (every thread of each process, or the launched
+    /// command's first thread with enable-on-exec).
+    ///
+    /// Throws: the `SamplingError` of tracefs (not mounted and not mountable, not readable) or
+    /// of perf_event_open (e.g. EACCES below CAP_PERFMON at kernel.perf_event_paranoid ≥ 2).
+    /// - Parameter dwarfStackBytes: in DWARF mode, the stack copy per switch-out sample, so the
+    ///   waiting stacks are unwound like the on-CPU ones; nil keeps frame-pointer callchains.
+    init(targets: [Int32], launched: Bool, dataPages: Int, dwarfStackBytes: UInt32? = nil) throws(SamplingError) {
+        let location = try TraceFS.locate(mountIfMissing: true)
+        if location.wasMounted {
+            notices.append("mounted tracefs at \(location.path) for the sched:sched_switch tracepoint (as perf does).")
+        }
+        let format = try TraceFS.format(group: "sched", name: "sched_switch", in: location)
+        let switchFormat = try? SchedSwitchFormat(format)
+        if switchFormat == nil {
+            notices.append("the sched_switch format has no readable prev_state; wait states are shown as [off-cpu].")
+        }
+        var configuration = PerfEventConfiguration(
+            event: .tracepoint(name: "sched:sched_switch", id: format.id), frequencyHz: nil, period: 1,
+            sampleType: [.ip, .tid, .time, .cpu, .period, .callchain, .raw], recordsMappings: false,
+            recordsTasks: false, recordsContextSwitches: true)
+        configuration.enableOnExec = launched
+        var dataPages = dataPages
+        if let bytes = dwarfStackBytes {
+            CallGraphSetup.configure(&configuration, stackBytes: bytes)
+            dataPages = CallGraphSetup.dwarfBufferPages(stackBytes: bytes, frequencyHz: 1000, minimum: dataPages)
+        }
+        var session = PerfSession(configuration: configuration, dataPages: dataPages)
+        do {
+            try Self.attach(session, targets: targets, launched: launched)
+        } catch let error where error.kind == .permissionDenied && switchFormat != nil {
+            // PERF_SAMPLE_RAW of a tracepoint needs CAP_PERFMON (or paranoid -1) even where the
+            // callchain is allowed; without it the wait state is unknown.
+            session.close()
+            configuration.sampleType.remove(.raw)
+            session = PerfSession(configuration: configuration, dataPages: dataPages)
+            try Self.attach(session, targets: targets, launched: launched)
+            notices.append(
+                "reading sched_switch's prev_state (PERF_SAMPLE_RAW) is not permitted without CAP_PERFMON; wait "
+                    + "states are shown as [off-cpu].")
+            self.session = session
+            self.tracker = OffCPUTracker(switchFormat: nil)
+            return
+        }
+        self.session = session
+        self.tracker = OffCPUTracker(switchFormat: switchFormat)
+    }
+
+    private static func attach(_ session: PerfSession, targets: [Int32], launched: Bool) throws(SamplingError) {
+        for pid in targets {
+            if launched { try session.attach(thread: pid) } else { try session.attach(process: pid) }
+        }
+    }
+
+    func enable() { session.enable() }
+
+    /// Reads the buffers and pairs what is old enough.
+    func drain(into state: inout RecordingState) {
+        let start = MonotonicClock.nanoseconds()
+        session.drain { tracker.apply($0, state: &state) }
+        if start > Self.settleMarginNanos { tracker.settle(before: start - Self.settleMarginNanos, into: &state) }
+    }
+
+    /// Stops the events, reads what is left, and closes the intervals of threads still waiting.
+    func finish(into state: inout RecordingState) {
+        session.disable()
+        let end = MonotonicClock.nanoseconds()
+        session.drain { tracker.apply($0, state: &state) }
+        tracker.finish(at: end, into: &state)
+        state.stats.decodeErrors += session.decodeErrors
+        session.close()
+    }
+
+    func close() { session.close() }
+}
+
+extension MonotonicClock {
+    /// CLOCK_MONOTONIC in nanoseconds (the clock of perf timestamps with use_clockid).
+    static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
