@@ -46,6 +46,31 @@ struct MappingRanges {
         moduleRanges(state).mapValues { $0.start &- $0.fileOffset }
     }
 
+    /// The module mapped lowest in the lowest pid: the executable (PIE images load below the
+    /// shared libraries, non-PIE ones at 0x400000), which pprof expects as the first mapping.
+    static func mainModule(_ state: RecordingState) -> Int32? {
+        guard let pid = state.addressSpaces.keys.min() else { return nil }
+        return state.addressSpaces[pid]!.ranges.filter { $0.module != nil }.min { $0.start < $1.start }?.module
+    }
+
+    /// Moves mapping `id` to the front (pprof and `go tool pprof` take the first mapping for the
+    /// main binary), renumbering the mappings 1…N and the locations' references to them.
+    static func moveToFront(_ id: MappingID, in profile: inout Profile) {
+        guard let index = profile.mappings.firstIndex(where: { $0.id == id }), index > 0 else { return }
+        var mappings = profile.mappings
+        mappings.insert(mappings.remove(at: index), at: 0)
+        var newID: [MappingID: MappingID] = [:]
+        for i in mappings.indices {
+            let renumbered = MappingID(UInt64(i + 1))
+            newID[mappings[i].id] = renumbered
+            mappings[i].id = renumbered
+        }
+        profile.mappings = mappings
+        for i in profile.locations.indices {
+            if let old = profile.locations[i].mappingID { profile.locations[i].mappingID = newID[old] }
+        }
+    }
+
     /// Sets start, limit and file offset of every mapping that has addresses: the module's
     /// mapped range widened to hold every location, file offset = start − bias.
     func apply(to profile: inout Profile, moduleRanges: [Int32: AddressSpace.Range], mappingIDs: [Int32: MappingID]) {

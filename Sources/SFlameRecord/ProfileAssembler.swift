@@ -199,6 +199,9 @@ struct ProfileAssembler {
 
         var profile = builder.profile
         ranges.apply(to: &profile, moduleRanges: MappingRanges.moduleRanges(state), mappingIDs: mappingIDs)
+        if let main = MappingRanges.mainModule(state), let id = mappingIDs[main] {
+            MappingRanges.moveToFront(id, in: &profile)
+        }
         return (profile, quality)
     }
 

@@ -37,6 +37,7 @@ import Testing
         #expect(profile.samples.allSatisfy { $0.stringLabel("thread_name") == "two-hot" })
         let app = try #require(profile.mappings.first { $0.filename.hasSuffix("/two-hot") })
         #expect(app.buildID.count == 40 && app.hasFunctions && app.start < app.limit)
+        #expect(profile.mappings.first?.id == app.id, "the executable is the first mapping (pprof's main binary)")
     }
 
     /// Mapping start/limit/offset must turn a location's address back into its place in the
@@ -110,6 +111,7 @@ import Testing
         let theirs = ProcessRunner.run(go, ["tool", "pprof", "-top", "-nodecount=6", dir.file("cpu.pb.gz")],
                                        environment: Tools.goEnvironment(dir.path))
         #expect(theirs.status == 0, "\(theirs.standardError)")
+        #expect(theirs.standardOutput.contains("File: two-hot"), "pprof names the executable as the main binary")
         let a = TopRows(sflame: ours.standardOutput)
         let b = TopRows(pprof: theirs.standardOutput)
         #expect(a.rows.count >= 3 && b.rows.count >= 3, "\(ours.standardOutput)\n\(theirs.standardOutput)")
