@@ -16,10 +16,12 @@ import SFlameProfile
 extension FrameLayout {
     /// Lays out merged stacks; the same frames, in the same order, as `build(_:)` gives for the
     /// trie's stacks (siblings sorted by name bytewise, a frame's own weight left of its children).
+    /// Frames narrower than `minWeight` (weight units) are left out with their subtrees but keep
+    /// their room, and `prunedCount` counts them all (the writer would not draw them anyway).
     ///
     /// - Throws: `RenderError(.invalidInput)` for a negative weight or a sum beyond `Int64.max`.
-    /// - Complexity: O(N + N log k) for N nodes with at most k children each.
-    static func build(_ trie: StackTrie) throws(RenderError) -> FrameLayout {
+    /// - Complexity: O(N + M log k) for N nodes, M of them kept, with at most k children each.
+    static func build(_ trie: StackTrie, minWeight: Double = 0) throws(RenderError) -> FrameLayout {
         let (parents, nameIDs, selfWeights) = trie.nodeColumns()
         let n = parents.count
         // Subtree weights, children after parents: sum in reverse node order.
@@ -53,7 +55,8 @@ extension FrameLayout {
         var rank = [Int32](repeating: 0, count: names.count)
         for (r, id) in order.enumerated() { rank[id] = Int32(r) }
 
-        // Children of each node with weight, sorted by name rank (CSR arrays).
+        // Children of each node with weight (CSR arrays); each list is sorted by name rank
+        // when the walk reaches it, so subtrees left out are never sorted.
         var firstChild = [Int](repeating: 0, count: n + 1)
         for node in 1..<max(n, 1) where totals[node] > 0 { firstChild[Int(parents[node]) + 1] += 1 }
         for i in 0..<n { firstChild[i + 1] += firstChild[i] }
@@ -64,36 +67,49 @@ extension FrameLayout {
             children[fill[p]] = Int32(node)
             fill[p] += 1
         }
-        children.withUnsafeMutableBufferPointer { children in
-            for p in 0..<n where firstChild[p + 1] - firstChild[p] > 1 {
-                children[firstChild[p]..<firstChild[p + 1]].sort { rank[Int(nameIDs[Int($0)])] < rank[Int(nameIDs[Int($1)])] }
+        // Frames per subtree, to count what is left out.
+        var sizes: [Int32] = []
+        if minWeight > 0 {
+            sizes = [Int32](repeating: 0, count: n)
+            for node in stride(from: n - 1, through: 1, by: -1) where totals[node] > 0 {
+                sizes[node] += 1
+                sizes[Int(parents[node])] += sizes[node]
             }
         }
 
-        let frameCount = children.count + 1
         var layout = FrameLayout(
             names: order.map { names[$0] }, nameIndex: [], depth: [], start: [], width: [])
-        layout.nameIndex.reserveCapacity(frameCount)
-        layout.depth.reserveCapacity(frameCount)
-        layout.start.reserveCapacity(frameCount)
-        layout.width.reserveCapacity(frameCount)
+        if minWeight <= 0 {
+            let frameCount = children.count + 1
+            layout.nameIndex.reserveCapacity(frameCount)
+            layout.depth.reserveCapacity(frameCount)
+            layout.start.reserveCapacity(frameCount)
+            layout.width.reserveCapacity(frameCount)
+        }
 
         // Preorder walk; each entry is (node, depth, start).
         var stack: [(node: Int32, depth: Int32, start: Int64)] = [(0, 0, 0)]
+        var kids: [Int32] = []
         while let (node, depth, start) = stack.popLast() {
             layout.nameIndex.append(node == 0 ? -1 : rank[Int(nameIDs[Int(node)])])
             layout.depth.append(depth)
             layout.start.append(start)
             layout.width.append(totals[Int(node)])
-            let kids = firstChild[Int(node)]..<firstChild[Int(node) + 1]
-            if kids.isEmpty { continue }
+            let range = firstChild[Int(node)]..<firstChild[Int(node) + 1]
+            if range.isEmpty { continue }
+            kids.removeAll(keepingCapacity: true)
+            kids.append(contentsOf: children[range])
+            if kids.count > 1 { kids.sort { rank[Int(nameIDs[Int($0)])] < rank[Int(nameIDs[Int($1)])] } }
             // The node's own weight sits left of its children; push them right to left so the
-            // leftmost is drawn first.
+            // leftmost is drawn first. Narrow children keep their room but are left out.
             var x = start + (node == 0 ? 0 : selfWeights[Int(node)])
-            for c in kids { x += totals[Int(children[c])] }
-            for c in kids.reversed() {
-                let child = children[c]
+            for child in kids { x += totals[Int(child)] }
+            for child in kids.reversed() {
                 x -= totals[Int(child)]
+                if Double(totals[Int(child)]) < minWeight {
+                    layout.prunedCount += Int(sizes[Int(child)])
+                    continue
+                }
                 stack.append((child, depth + 1, x))
             }
         }
@@ -115,7 +131,11 @@ extension FlameGraph {
     {
         if options.flameChart { return try render(stacks.foldedProfile(), options: options) }
         try options.validate()
-        let layout = try FrameLayout.build(options.reverse ? stacks.reversed() : stacks)
+        let trie = options.reverse ? stacks.reversed() : stacks
+        // Leave out what the writer would not draw while laying out: a large profile has
+        // millions of nodes and only thousands wide enough to see.
+        let minWeight = FlameGraphWriter.minimumWeight(options: options, scaleTotal: scaleTotal(trie.totalWeight, options))
+        let layout = try FrameLayout.build(trie, minWeight: minWeight)
         return try draw(layout, options: options)
     }
 }
