@@ -48,8 +48,9 @@ struct MappingRanges {
 
     /// The module mapped lowest in the lowest pid: the executable (PIE images load below the
     /// shared libraries, non-PIE ones at 0x400000), which pprof expects as the first mapping.
+    /// perf.data's kernel image (pid -1) is not a process.
     static func mainModule(_ state: RecordingState) -> Int32? {
-        guard let pid = state.addressSpaces.keys.min() else { return nil }
+        guard let pid = state.addressSpaces.keys.filter({ $0 > 0 }).min() else { return nil }
         return state.addressSpaces[pid]!.ranges.filter { $0.module != nil }.min { $0.start < $1.start }?.module
     }
 
