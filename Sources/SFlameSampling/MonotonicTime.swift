@@ -16,6 +16,15 @@ public enum MonotonicTime {
     /// CLOCK_MONOTONIC in seconds.
     public static func seconds() -> Double { Double(nanoseconds()) / 1e9 }
 
+    /// CPU time (user + system) the calling thread has used, in nanoseconds
+    /// (CLOCK_THREAD_CPUTIME_ID, clock_gettime(2)); kernel work done on its behalf, such as the
+    /// page-table walks of reading /proc/PID/smaps, included.
+    public static func threadCPUNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
     /// CLOCK_REALTIME in nanoseconds since the UNIX epoch, for the start of a recording.
     public static func wallClockNanoseconds() -> Int64 {
         var ts = timespec()

@@ -36,7 +36,8 @@ extension MemCommand {
     func runTimeline() throws {
         let recorder = MemoryTimelineRecorder(
             options: MemoryTimelineOptions(
-                target: target, intervalSeconds: interval.seconds, durationSeconds: duration, smapsEvery: smapsEvery))
+                target: target, intervalSeconds: interval.seconds, durationSeconds: duration, smapsEvery: smapsEvery,
+                smapsCPUBudget: smapsCpuBudget / 100))
         let display = MemProgressLine(enabled: showsProgress)
         let timeline: MemoryTimeline
         do {

@@ -72,8 +72,15 @@ struct MemCommand: ParsableCommand {
             "Stop after this many seconds (default: until the target exits or Ctrl-C).", valueName: "SECONDS"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("Read /proc/PID/smaps (per-mapping detail) every N intervals.", valueName: "N"))
+    @Option(help: ArgumentHelp("Read /proc/PID/smaps (per-mapping detail) every N intervals at most.", valueName: "N"))
     var smapsEvery = 10
+
+    @Option(
+        help: ArgumentHelp(
+            "Share of one core the smaps readings may use, in percent; for processes with many mappings they are "
+                + "spaced further apart than --smaps-every to stay within it (100 disables the back-off).",
+            valueName: "PERCENT"))
+    var smapsCpuBudget = 0.25
 
     @Flag(help: "Profile allocations by call stack (uprobes on the allocator functions).")
     var alloc = false
@@ -153,6 +160,9 @@ struct MemCommand: ParsableCommand {
             throw ValidationError("--page-faults is a profile of its own; use it without --alloc or --leaks.")
         }
         if smapsEvery < 1 { throw ValidationError("--smaps-every must be at least 1 (got \(smapsEvery)).") }
+        if !(smapsCpuBudget > 0 && smapsCpuBudget <= 100) {
+            throw ValidationError("--smaps-cpu-budget must be a percentage above 0 and at most 100 (got \(smapsCpuBudget)).")
+        }
         if period == 0 { throw ValidationError("--period must be at least 1.") }
         if top < 0 { throw ValidationError("--top must not be negative.") }
         for path in resolvedOutputs {

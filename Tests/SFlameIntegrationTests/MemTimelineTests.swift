@@ -42,6 +42,28 @@ import Testing
         #expect(target.state != nil && target.state != "T", "the target keeps running")
     }
 
+    @Test func smapsReadingsOfAProcessWithManyMappingsStayWithinTheirCPUBudget() throws {
+        let dir = try TemporaryDirectory()
+        let target = try SampleProcess(try Samples.path("many-maps"), arguments: ["1000"])
+        func smapsReadings(_ extra: [String]) throws -> Int {
+            let result = SFlameBinary.run(
+                ["mem", "--pid", "\(target.pid)", "--interval", "100ms", "-d", "3", "--smaps-every", "1"] + extra
+                    + ["-o", dir.file("m.json")])
+            #expect(result.status == 0, "\(result.standardError)")
+            let match = try #require(result.standardError.firstMatch(of: /smaps read (\d+) times/))
+            return try #require(Int(match.1))
+        }
+        // One smaps reading of 1,000 mappings costs milliseconds of kernel time: at 10 readings a
+        // second with smaps asked for on each, the 0.25 % default budget spaces them over a second
+        // apart (first, last and at most one between in 3 s); without the back-off, each of the ~30.
+        let budgeted = try smapsReadings([])
+        #expect(budgeted <= 4, "smaps readings within the default budget: \(budgeted)")
+        let unbounded = try smapsReadings(["--smaps-cpu-budget", "100"])
+        #expect(unbounded >= 10, "smaps readings without the back-off: \(unbounded)")
+        let bad = SFlameBinary.run(["mem", "--pid", "\(target.pid)", "--smaps-cpu-budget", "0", "-o", dir.file("x.json")])
+        #expect(bad.status != 0 && bad.standardError.contains("--smaps-cpu-budget"), "\(bad.standardError)")
+    }
+
     @Test func aFlatProcessIsCalledSteady() throws {
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("mem-grow"), arguments: ["0", "32"])

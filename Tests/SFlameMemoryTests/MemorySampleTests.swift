@@ -6,6 +6,20 @@ import Testing
 @testable import SFlameMemory
 
 @Suite struct MemorySampleTests {
+    @Test func smapsReadingsBackOffToStayWithinTheirCPUBudget() {
+        let options = MemoryTimelineOptions(
+            target: .processes([1]), intervalSeconds: 0.1, smapsEvery: 10, smapsCPUBudget: 0.0025)
+        // Cheap readings (a small process): every 10 intervals, as asked.
+        #expect(options.smapsSpacing(afterReadingCostingCPUSeconds: 0.0001) == 10)
+        // 4 ms per reading at a 0.25 % budget: one reading per 1.6 s, i.e. every 16 intervals.
+        #expect(options.smapsSpacing(afterReadingCostingCPUSeconds: 0.004) == 16)
+        // A huge process (60 ms per reading): every 24 s.
+        #expect(options.smapsSpacing(afterReadingCostingCPUSeconds: 0.06) == 240)
+        // A budget of 100 % never backs off below the asked spacing.
+        let unbounded = MemoryTimelineOptions(target: .processes([1]), intervalSeconds: 0.01, smapsEvery: 1, smapsCPUBudget: 1)
+        #expect(unbounded.smapsSpacing(afterReadingCostingCPUSeconds: 0.004) == 1)
+    }
+
     @Test func statusFieldsInBytesAndAbsentFieldsStayAbsent() {
         // A kernel before 4.5 prints no RssAnon/RssFile/RssShmem.
         let status = ProcKeyValues.parse(
