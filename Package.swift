@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: C interop (declarations and static inline helpers only)
@@ -45,7 +46,11 @@ let package = Package(
         ),
 
         // MARK: pure targets (no OS access)
-        .target(name: "SFlameProfile"),
+        .target(
+            name: "SFlameProfile",
+            dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Generated/README.md"]
+        ),
         .target(name: "SFlameKernelFormats", dependencies: ["SFlameProfile"]),
         .target(name: "SFlameDiff", dependencies: ["SFlameProfile"]),
         .target(name: "SFlameRender", dependencies: ["SFlameDiff", "SFlameProfile"]),
@@ -93,7 +98,8 @@ let package = Package(
         // MARK: tests
         .target(name: "SFlameTestSupport", path: "Tests/SFlameTestSupport"),
         .testTarget(name: "SFlameRecordTests", dependencies: ["SFlameRecord", "SFlameKernelFormats", "SFlameTestSupport"]),
-        .testTarget(name: "SFlameProfileTests", dependencies: ["SFlameProfile"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SFlameProfileTests", dependencies: ["SFlameProfile", "SFlameTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SFlameKernelFormatsTests", dependencies: ["SFlameKernelFormats", "SFlameProfile"],
             resources: [.copy("Fixtures")]),

@@ -278,15 +278,19 @@ public final class AllocationProfiler {
     /// `malloc` rather than whichever alias the symbol table lists first at that address
     /// (`__libc_malloc`, or `__libc_memalign` for glibc's aligned_alloc).
     static func nameProbedFunctions(in profile: inout Profile, module: AllocatorModule) {
-        let mappings = Set(profile.mappings.filter { $0.filename == module.path }.map(\.id))
+        // Locations hold runtime addresses; the mapping turns them into file offsets
+        // (address − start + file offset).
+        var mappings: [MappingID: Mapping] = [:]
+        for mapping in profile.mappings where mapping.filename == module.path { mappings[mapping.id] = mapping }
         guard !mappings.isEmpty else { return }
         let probed = Dictionary(
             module.functions.map { ($0.range.fileOffset, $0.function) }, uniquingKeysWith: { a, _ in a })
         var ids: [AllocatorFunction: FunctionID] = [:]
         for i in profile.locations.indices {
-            guard let mapping = profile.locations[i].mappingID, mappings.contains(mapping),
-                let function = probed[profile.locations[i].address]
-            else { continue }
+            guard let mappingID = profile.locations[i].mappingID, let mapping = mappings[mappingID] else { continue }
+            let address = profile.locations[i].address
+            let fileOffset = mapping.limit > mapping.start ? address &- mapping.start &+ mapping.fileOffset : address
+            guard let function = probed[fileOffset] else { continue }
             let id: FunctionID
             if let existing = ids[function] {
                 id = existing

@@ -10,19 +10,44 @@
 //
 // Annotations follow stackcollapse-perf.pl: kernel frames end in `_[k]`, JIT frames in
 // `_[j]`, and inlined frames in `_[i]` (a location's lines other than its outermost one).
-// A location without symbols is `[module]` (the mapping's file name) or `[unknown]`.
+// A location without symbols is `[module]` (the mapping's file name) or `[unknown]`, with
+// `unknownAddresses` `[module <ADDRESS>]` (stackcollapse-perf.pl --addrs).
 
 /// How a profile is folded.
 public struct FoldOptions: Sendable, Hashable {
+    /// What the process root frame carries besides the process name, as stackcollapse-perf.pl's
+    /// `--pid` and `--tid` put it: `name-PID`, `name-PID/TID`.
+    public enum RootIDs: Sendable, Hashable {
+        case none
+        case pid
+        case pidAndTID
+    }
+
     /// Which sample value weighs each stack; nil means the profile's default sample type.
     public var sampleTypeIndex: Int?
     /// Put the sample's `process_name` label (else `pid`) as the root frame. Default true.
     public var processRoot: Bool
+    /// Add the pid (and tid) to the process root frame. Default `.none`.
+    public var rootIDs: RootIDs = .none
     /// Put the thread (`thread_name-tid`) as the frame below the process root. Default false.
     public var perThread: Bool
-    /// Suffix kernel, JIT and inlined frames with `_[k]`, `_[j]`, `_[i]`. Default true.
-    public var annotate: Bool
-    /// Append `<0xADDRESS>` to frames without a symbol, as stackcollapse-perf.pl --addrs
+    /// Suffix kernel frames with `_[k]`. Default true.
+    public var annotateKernel = true
+    /// Suffix JIT frames with `_[j]`. Default true.
+    public var annotateJIT = true
+    /// Suffix inlined frames with `_[i]`. Default true.
+    public var annotateInlined = true
+    /// Suffix kernel, JIT and inlined frames with `_[k]`, `_[j]`, `_[i]`: true when all three
+    /// are on; setting it sets all three. Default true.
+    public var annotate: Bool {
+        get { annotateKernel && annotateJIT && annotateInlined }
+        set {
+            annotateKernel = newValue
+            annotateJIT = newValue
+            annotateInlined = newValue
+        }
+    }
+    /// Name frames without a symbol `[module <ADDRESS>]` (hex), as stackcollapse-perf.pl --addrs
     /// does. Default false.
     public var unknownAddresses: Bool
 
@@ -33,8 +58,8 @@ public struct FoldOptions: Sendable, Hashable {
         self.sampleTypeIndex = sampleTypeIndex
         self.processRoot = processRoot
         self.perThread = perThread
-        self.annotate = annotate
         self.unknownAddresses = unknownAddresses
+        self.annotate = annotate
     }
 }
 
@@ -56,27 +81,28 @@ extension Profile {
     public func frameNames(of location: Location, options: FoldOptions = FoldOptions()) -> [String] {
         let mapping = location.mappingID.map { self.mapping($0) }
         let suffix: String
-        switch (options.annotate, mapping?.kind) {
-        case (true, .kernel?): suffix = FrameAnnotation.kernel
-        case (true, .jit?): suffix = FrameAnnotation.jit
+        switch mapping?.kind {
+        case .kernel? where options.annotateKernel: suffix = FrameAnnotation.kernel
+        case .jit? where options.annotateJIT: suffix = FrameAnnotation.jit
         default: suffix = ""
         }
         if location.lines.isEmpty {
-            var name = FrameAnnotation.unknown
+            // stackcollapse-perf.pl's names: `[module]`, `[module <ADDRESS>]` with --addrs.
+            var base = "unknown"
             if let mapping, !mapping.filename.isEmpty {
-                let base = mapping.filename.split(separator: "/").last.map(String.init) ?? mapping.filename
-                name = base.hasPrefix("[") ? base : "[\(base)]"
+                base = mapping.filename.split(separator: "/").last.map(String.init) ?? mapping.filename
+                if base.hasPrefix("[") && base.hasSuffix("]") { base = String(base.dropFirst().dropLast()) }
             }
             if options.unknownAddresses && location.address != 0 {
-                name += " <0x\(String(location.address, radix: 16))>"
+                base += " <\(String(location.address, radix: 16))>"
             }
-            return [name]
+            return ["[\(base)]" + suffix]
         }
         var names: [String] = []
         names.reserveCapacity(location.lines.count)
         for (i, line) in location.lines.enumerated().reversed() {
             var name = function(line.functionID).name
-            if i != location.lines.count - 1 && options.annotate {
+            if i != location.lines.count - 1 && options.annotateInlined {
                 name += FrameAnnotation.inlined
             } else {
                 name += suffix
@@ -100,9 +126,17 @@ extension Profile {
             var frames: [String] = []
             frames.reserveCapacity(sample.locationIDs.count + 2)
             if options.processRoot {
-                if let name = sample.stringLabel(Label.Key.processName) {
+                let pid = sample.numberLabel(Label.Key.pid)
+                if var name = sample.stringLabel(Label.Key.processName) {
+                    switch options.rootIDs {
+                    case .none: break
+                    case .pid: name += "-\(pid.map(String.init) ?? "?")"
+                    case .pidAndTID:
+                        let tid = sample.numberLabel(Label.Key.tid)
+                        name += "-\(pid.map(String.init) ?? "?")/\(tid.map(String.init) ?? "?")"
+                    }
                     frames.append(name)
-                } else if let pid = sample.numberLabel(Label.Key.pid) {
+                } else if let pid {
                     frames.append("pid-\(pid)")
                 }
             }

@@ -74,6 +74,11 @@ struct ProfileAssembler {
         var blame: [BlameKey: Int] = [:]
         var truncatedLocation: LocationID?
 
+        // Runtime addresses: each module's bias (runtime address − file offset) in the first
+        // process that mapped it; `MappingRanges` makes start/limit/offset agree with them.
+        let biases = MappingRanges.moduleBiases(state)
+        var ranges = MappingRanges()
+
         func mapping(forModule index: Int32) -> MappingID {
             if let id = mappingIDs[index] { return id }
             let module = state.modules[Int(index)]
@@ -102,9 +107,11 @@ struct ProfileAssembler {
                     let mappingID = symbol.module.map { module in
                         KernelModules.mapping(module, in: &kernelModuleMappings, builder: &builder)
                     } ?? kernelMapping
+                    if let mappingID { ranges.add(address, to: mappingID, bias: 0) }
                     let loc = builder.location(mappingID: mappingID, address: address, lines: [Line(functionID: f)])
                     r = Resolved(location: loc, outerName: symbol.name, module: nil, isUnknown: false)
                 } else {
+                    ranges.add(address, to: kernelMapping!, bias: 0)
                     let loc = builder.location(mappingID: kernelMapping, address: address, lines: [])
                     r = Resolved(location: loc, outerName: nil, module: nil, isUnknown: true)
                 }
@@ -118,8 +125,10 @@ struct ProfileAssembler {
                             name: frame.name, systemName: frame.systemName, filename: frame.file ?? ""),
                         line: Int64(frame.line ?? 0))
                 }
-                // pprof addresses: the file offset stands in for a runtime address in a mapping that starts at 0.
-                let loc = builder.location(mappingID: mappingID, address: fileOffset, lines: lines)
+                let bias = biases[index] ?? 0
+                let address = bias &+ fileOffset
+                ranges.add(address, to: mappingID, bias: bias)
+                let loc = builder.location(mappingID: mappingID, address: address, lines: lines)
                 r = Resolved(
                     location: loc, outerName: symbolized.frames.last?.name, module: index, isUnknown: lines.isEmpty)
             case .anonymous(let name, let address):
@@ -130,6 +139,7 @@ struct ProfileAssembler {
                     id = builder.addMapping(start: 0, limit: 0, fileOffset: 0, filename: name, hasFunctions: false)
                     anonymousMappings[name] = id
                 }
+                ranges.add(address, to: id, bias: 0)
                 let loc = builder.location(mappingID: id, address: address, lines: [])
                 r = Resolved(location: loc, outerName: nil, module: nil, isUnknown: true)
             case .jit(let pid, let address):
@@ -144,6 +154,7 @@ struct ProfileAssembler {
                         kind: map == nil ? nil : .jit, hasFunctions: map != nil)
                     jitMappings[pid] = id
                 }
+                ranges.add(address, to: id, bias: 0)
                 let name = map?.table.lookup(address)?.name
                 let lines = name.map { [Line(functionID: builder.function(name: $0))] } ?? []
                 let loc = builder.location(mappingID: id, address: address, lines: lines)
@@ -211,7 +222,12 @@ struct ProfileAssembler {
         quality.modules = blame.map { UnwindQuality.ModuleReport(module: $0.key.module, truncatedSamples: $0.value, reason: $0.key.reason) }
             .sorted { ($0.truncatedSamples, $1.module) > ($1.truncatedSamples, $0.module) }
 
-        return (builder.profile, quality)
+        var profile = builder.profile
+        ranges.apply(to: &profile, moduleRanges: MappingRanges.moduleRanges(state), mappingIDs: mappingIDs)
+        if let main = MappingRanges.mainModule(state), let id = mappingIDs[main] {
+            MappingRanges.moveToFront(id, in: &profile)
+        }
+        return (profile, quality)
     }
 
     /// A module and why stacks stopped in it.

@@ -110,7 +110,7 @@ public enum FlameGraph {
         return try renderDifferential(diff, options: options)
     }
 
-    private static func draw(_ layout: FrameLayout, options: FlameGraphOptions) throws(RenderError)
+    static func draw(_ layout: FrameLayout, options: FlameGraphOptions) throws(RenderError)
         -> FlameGraphOutput
     {
         guard layout.total > 0 else {
@@ -131,7 +131,7 @@ public enum FlameGraph {
 
     /// The weight the full width stands for: `options.total` when it is at least the input's
     /// total, else the input's total.
-    private static func scaleTotal(_ total: Int64, _ options: FlameGraphOptions) -> Int64 {
+    static func scaleTotal(_ total: Int64, _ options: FlameGraphOptions) -> Int64 {
         if let given = options.total, given >= total { return given }
         return total
     }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// `sflame flamegraph`: folded stacks in, an interactive SVG flame graph out. Options keep
-// flamegraph.pl's names:
+// `sflame flamegraph`: a profile in any format (folded, perf script, pprof, speedscope) in, an
+// interactive SVG flame graph out. Options keep flamegraph.pl's names:
 //
 //   sflame flamegraph out.folded -o cpu.svg --title "CPU: api-server" --minwidth 0.5%
 //   stackcollapse-perf.pl perf.txt | sflame flamegraph > cpu.svg
+//   perf script | sflame flamegraph > cpu.svg
 import ArgumentParser
 import Foundation
 import SFlameProfile
@@ -15,13 +16,14 @@ struct FlameGraphCommand: ParsableCommand {
         commandName: "flamegraph",
         abstract: "Render folded stacks as an interactive SVG flame graph.",
         discussion: """
-            Inputs are folded stacks ('root;…;leaf COUNT' lines, as stackcollapse-*.pl write them); \
-            several inputs are merged. The SVG works opened from disk: click to zoom, Ctrl-F to search \
+            Inputs are folded stacks ('root;…;leaf COUNT' lines, as stackcollapse-*.pl write them), \
+            perf script text, pprof (.pb.gz) or speedscope JSON, recognised by content; several inputs \
+            are merged. The SVG works opened from disk: click to zoom, Ctrl-F to search \
             (regular expressions), and 'graph.svg?s=REGEX' searches on load.
             """
     )
 
-    @Argument(help: "Input files of folded stacks; '-' or none reads standard input.")
+    @Argument(help: "Input files (folded, perf script, pprof, speedscope); '-' or none reads standard input.")
     var inputs: [String] = []
 
     @Option(name: .shortAndLong, help: "Write the SVG here (atomically) instead of to standard output.")
@@ -116,16 +118,30 @@ struct FlameGraphCommand: ParsableCommand {
     }
 
     private func render() throws {
-        var stacks: [FoldedStack] = []
-        for path in inputs.isEmpty ? ["-"] : inputs {
-            let input = try ProfileInput.read(path, skipBadLines: skipBadLines)
-            if input.skippedLines > 0 {
-                warn("skipped \(input.skippedLines) malformed line\(input.skippedLines == 1 ? "" : "s") in \(path)")
-            }
-            stacks.append(contentsOf: input.profile.stacks)
-        }
         let palette = cp ? try readPaletteMap() : nil
-        let result = try FlameGraph.render(FoldedProfile(stacks: stacks), options: options(palette: palette))
+        let result: FlameGraphOutput
+        if flamechart {
+            // A flame chart keeps the input order: read the stacks unmerged.
+            var stacks: [FoldedStack] = []
+            for path in inputs.isEmpty ? ["-"] : inputs {
+                let input = try ProfileInput.read(path, wanting: .orderedStacks(), skipBadLines: skipBadLines)
+                report(input)
+                stacks.append(contentsOf: input.profile.stacks)
+            }
+            result = try FlameGraph.render(FoldedProfile(stacks: stacks), options: options(palette: palette))
+        } else {
+            var merged: StackTrie?
+            for path in inputs.isEmpty ? ["-"] : inputs {
+                let input = try ProfileInput.read(path, wanting: .stacks(), skipBadLines: skipBadLines)
+                report(input)
+                if merged == nil {
+                    merged = input.stacks
+                } else {
+                    merged!.merge(input.stacks)
+                }
+            }
+            result = try FlameGraph.render(merged ?? StackTrie(), options: options(palette: palette))
+        }
         result.warnings.forEach(warn)
         if let output {
             try OutputFile.write(result.svg, to: output)
@@ -136,6 +152,14 @@ struct FlameGraphCommand: ParsableCommand {
             try OutputFile.write(
                 PaletteMap.text(palette.merging(result.newPaletteColors) { old, _ in old }), to: paletteFile)
         }
+    }
+
+    /// Warns about skipped lines and what the reader noticed.
+    private func report(_ input: ProfileInput) {
+        if input.skippedLines > 0 {
+            warn("skipped \(input.skippedLines) malformed line\(input.skippedLines == 1 ? "" : "s") in \(input.path)")
+        }
+        for warning in input.warnings { warn("\(ProfileInput.displayName(input.path)): \(warning)") }
     }
 
     /// The `--cp` palette map; empty when the file does not exist yet.

@@ -115,6 +115,10 @@ extension MemCommand {
                         svg = try FlameGraph.render(nonEmpty, options: options).svg
                     }
                     try OutputFile.write(svg, to: path)
+                case .pprof(let compressed):
+                    try OutputFile.write(compressed ? profile.pprofGzip() : profile.pprofBytes(), to: path)
+                case .speedscope:
+                    try OutputFile.write(Speedscope.write(profile, name: subtitle, exporter: "sflame"), to: path)
                 case .chart, .json, .csv: preconditionFailure("not a profile output")
                 }
                 written.append(path)

@@ -9,6 +9,8 @@ extension MemCommand {
     /// What a `sflame mem` output path holds, by extension.
     enum OutputKind {
         case chart, json, csv, flameGraph, folded
+        /// The profile as pprof (gzip'd when `compressed`), or as speedscope JSON.
+        case pprof(compressed: Bool), speedscope
     }
 
     func outputKind(_ path: String) throws -> OutputKind {
@@ -25,6 +27,8 @@ extension MemCommand {
             switch try OutputFormat(path: path) {
             case .svg: return .flameGraph
             case .folded: return .folded
+            case .pprof(let compressed): return .pprof(compressed: compressed)
+            case .speedscope: return .speedscope
             }
         }
     }
@@ -65,7 +69,7 @@ extension MemCommand {
                     try OutputFile.write(MemoryChart.render(chart), to: path)
                 case .json: try OutputFile.write(timeline.json(analysis: analysis), to: path)
                 case .csv: try OutputFile.write(timeline.csv(), to: path)
-                case .flameGraph, .folded: preconditionFailure("not a timeline output")
+                case .flameGraph, .folded, .pprof, .speedscope: preconditionFailure("not a timeline output")
                 }
                 written.append(path)
             } catch {

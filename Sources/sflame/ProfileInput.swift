@@ -1,47 +1,69 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Reads the inputs of commands that draw or convert profiles. The format is recognised by
-// content, not by name (DESIGN.md); folded stacks are the only format so far:
+// Reads the inputs of commands that draw, convert or report profiles: a thin adapter from
+// files to SFlameProfile's `ProfileDecoder`, which recognises the format by content (never by
+// name) and does all the parsing:
 //
-//   main;parse;lex 12     ──►  InputFormat.folded  ──►  FoldedProfile [main, parse, lex] 12
+//   main;parse;lex 12            ──►  folded       ──►  stacks
+//   two-hot 4242 1.0: cycles:    ──►  perf script  ──►  stacks (collapsed) or a profile
+//   1f 8b … (prof.pb.gz)         ──►  pprof        ──►  a profile (folded on demand)
+//   {"$schema": "…speedscope…"   ──►  speedscope   ──►  a profile
 //
-// Adding a format means adding an `InputFormat` case, its test in `detect`, and its reader in
-// `read`.
+// Text inputs are read in 1 MiB chunks and parsed as they arrive.
 import SFlameProfile
 
-/// Formats the CLI reads profiles from.
-enum InputFormat: String, CaseIterable {
-    /// `root;…;leaf COUNT` lines (FlameGraph's stackcollapse output).
-    case folded
-
-    /// The format of an input, judged by its first bytes; folded text when nothing else fits.
-    static func detect(_ bytes: [UInt8]) -> InputFormat {
-        .folded
-    }
-}
+/// Formats the CLI reads profiles from (SFlameProfile's `ProfileFormat`; `InputFormat.detect`
+/// judges a prefix of the input).
+typealias InputFormat = ProfileFormat
 
 /// One input file, read and parsed.
 struct ProfileInput {
     /// The path the user gave (`-` for standard input).
     var path: String
-    var format: InputFormat
-    var profile: FoldedProfile
-    /// Malformed lines skipped because of `--skip-bad-lines`.
-    var skippedLines: Int
+    var decoded: DecodedProfile
 
-    /// Reads and parses the input at `path` (`-` for standard input).
+    var format: ProfileFormat { decoded.format }
+    /// The input as folded stacks (merged, or in input order when read for a flame chart).
+    var profile: FoldedProfile { decoded.folded }
+    /// The input as merged stacks.
+    var stacks: StackTrie { decoded.stacks }
+    /// Malformed lines skipped because of `--skip-bad-lines`.
+    var skippedLines: Int { decoded.skippedLines }
+    /// Things the reader wants the user to know (several events, unrecognized lines).
+    var warnings: [String] { decoded.warnings }
+
+    /// The name of the input in messages: the path, or `<stdin>` for `-`.
+    static func displayName(_ path: String) -> String { path == "-" ? "<stdin>" : path }
+
+    /// Reads and parses the input at `path` (`-` for standard input) as merged stacks.
     ///
     /// - Throws: `FileError` when the file cannot be read; `ProfileError` naming the file and
-    ///   line of the first malformed line, unless `skipBadLines`.
+    ///   the line or byte offset of what is malformed.
     static func read(_ path: String, skipBadLines: Bool) throws -> ProfileInput {
-        let bytes = try InputFile.read(path)
-        let source = path == "-" ? "<stdin>" : path
-        let format = InputFormat.detect(bytes)
-        switch format {
-        case .folded:
-            let text = String(decoding: bytes, as: UTF8.self)
-            let (profile, skipped) = try FoldedProfile.parse(text, source: source, skipBadLines: skipBadLines)
-            return ProfileInput(path: path, format: format, profile: profile, skippedLines: skipped)
+        try read(path, wanting: .stacks(), skipBadLines: skipBadLines)
+    }
+
+    /// Reads and parses the input at `path` for the given use (see `ProfileDecoder.Wanting`).
+    static func read(_ path: String, wanting: ProfileDecoder.Wanting, skipBadLines: Bool = false) throws
+        -> ProfileInput
+    {
+        if case .stacks(let options, _) = wanting, path != "-",
+            let decoded = try ParallelCollapse.collapse(path, options: options)
+        {
+            return ProfileInput(path: path, decoded: decoded)
         }
+        var decoder = ProfileDecoder(wanting: wanting, source: displayName(path), skipBadLines: skipBadLines)
+        var failure: ProfileError?
+        try InputFile.readChunks(path) { chunk in
+            do throws(ProfileError) {
+                try decoder.consume(chunk)
+                return true
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+        return ProfileInput(path: path, decoded: try decoder.finish())
     }
 }

@@ -88,7 +88,7 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("An extra directory to search for separate debug info, by build-id (DIR/.build-id/xx/….debug) and .gnu_debuglink name, before /usr/lib/debug (repeatable). With DEBUGINFOD_URLS set, missing debug files are also downloaded.", valueName: "DIR"))
     var debuginfoPath: [String] = []
 
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file; the extension picks the format: .svg (flame graph), .folded or .txt (folded stacks). Repeatable. Default: sflame.svg.", valueName: "FILE"))
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output file; the extension picks the format: .svg (flame graph), .folded or .txt (folded stacks), .pb.gz or .pprof (pprof), .speedscope.json (speedscope). Repeatable. Default: sflame.svg.", valueName: "FILE"))
     var outputs: [String] = []
 
     @Option(name: .long, help: "The flame graph's title.")
@@ -206,6 +206,10 @@ struct RecordCommand: ParsableCommand {
             options.countName = countName(profile)
             let graph = try FlameGraph.render(profile.folded(options: fold, processIDs: perProcess), options: options)
             try OutputFile.write(graph.svg, to: path)
+        case .pprof(let compressed):
+            try OutputFile.write(compressed ? profile.pprofGzip() : profile.pprofBytes(), to: path)
+        case .speedscope:
+            try OutputFile.write(Speedscope.write(profile, name: subtitle(profile), exporter: "sflame"), to: path)
         }
     }
 }

@@ -46,7 +46,9 @@ struct ReplayCommand: ParsableCommand {
 
     @Option(
         name: [.short, .customLong("output")],
-        help: ArgumentHelp("Output file: .svg or .folded/.txt (repeatable). Default: sflame.svg.", valueName: "FILE"))
+        help: ArgumentHelp(
+            "Output file: .svg, .folded/.txt, .pb.gz/.pprof (pprof) or .speedscope.json (repeatable). Default: sflame.svg.",
+            valueName: "FILE"))
     var outputs: [String] = []
 
     func validate() throws {
@@ -103,6 +105,11 @@ struct ReplayCommand: ParsableCommand {
                 graph.countName = "samples"
                 try OutputFile.write(
                     try FlameGraph.render(result.profile.folded(options: fold), options: graph).svg, to: path)
+            case .pprof(let compressed):
+                try OutputFile.write(compressed ? result.profile.pprofGzip() : result.profile.pprofBytes(), to: path)
+            case .speedscope:
+                try OutputFile.write(
+                    Speedscope.write(result.profile, name: "\(input) (replayed)", exporter: "sflame"), to: path)
             }
         }
         Diagnostics.notice("wrote \(resolvedOutputs.joined(separator: ", "))")

@@ -14,6 +14,9 @@ struct SFlame: ParsableCommand {
             ReplayCommand.self,
             DiffCommand.self,
             MemCommand.self,
+            CollapseCommand.self,
+            ConvertCommand.self,
+            ReportCommand.self,
         ]
     )
 }

@@ -40,7 +40,7 @@ import Testing
         q.defaultSampleType = "samples"
         #expect(q.folded().totalWeight == 6)
         let plain = p.folded(options: FoldOptions(sampleTypeIndex: 0, processRoot: false, annotate: false, unknownAddresses: true))
-        #expect(plain.text().contains("main;work;helper;[libz.so.1] <0x30>;do_syscall_64 3"))
+        #expect(plain.text().contains("main;work;helper;[libz.so.1 <30>];do_syscall_64 3"))
     }
 
     @Test func foldedToProfileAndBackIsTheIdentity() throws {

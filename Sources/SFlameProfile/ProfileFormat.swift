@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Recognises a profile's format by its content, never by its name (DESIGN.md):
+//
+//   1f 8b …                                   ──►  gzip (decompressed, then recognised again)
+//   bytes a text never has (0x00–0x08, …)     ──►  pprof (profile.proto)
+//   {"$schema": "…speedscope…", …             ──►  speedscope
+//   "# …" or a frame line under a header      ──►  perf script
+//   "main;parse 12"                           ──►  folded
+//   anything else                             ──►  folded (its reader names the bad line)
+
+/// The profile formats sflame reads.
+public enum ProfileFormat: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// `root;…;leaf COUNT` lines (FlameGraph's stackcollapse output).
+    case folded
+    /// The text `perf script` prints.
+    case perfScript = "perf-script"
+    /// google/pprof's profile.proto, gzip'd or not.
+    case pprof
+    /// speedscope's JSON file format.
+    case speedscope
+
+    public var description: String {
+        switch self {
+        case .folded: "folded stacks"
+        case .perfScript: "perf script text"
+        case .pprof: "pprof"
+        case .speedscope: "speedscope JSON"
+        }
+    }
+
+    /// How many leading bytes `detect` looks at (at most).
+    public static let detectionPrefix = 64 << 10
+
+    /// The format of an input judged by its first bytes (up to `detectionPrefix`; pass fewer
+    /// only when the input is shorter). gzip'd input is reported as `.pprof`; `ProfileDecoder`
+    /// decompresses it and asks again.
+    public static func detect(_ prefix: some Collection<UInt8>) -> ProfileFormat {
+        let bytes = Array(prefix.prefix(detectionPrefix))
+        if Gzip.isGzip(bytes) { return .pprof }
+        if looksBinary(bytes) { return .pprof }
+        var i = 0
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }  // UTF-8 byte order mark
+        while i < bytes.count && (bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D) {
+            i += 1
+        }
+        if i < bytes.count && bytes[i] == 0x7B { return .speedscope }
+        return looksLikePerfScript(bytes) ? .perfScript : .folded
+    }
+
+    /// Control bytes that text (UTF-8, tabs, newlines, escapes) does not contain.
+    static func looksBinary(_ bytes: [UInt8]) -> Bool {
+        bytes.prefix(4096).contains { $0 < 0x09 || ($0 > 0x0D && $0 < 0x20 && $0 != 0x1B) }
+    }
+
+    /// perf script text starts with `#` comments, or its first non-blank line is a sample header
+    /// (not a folded line), or is followed by an indented frame line.
+    static func looksLikePerfScript(_ bytes: [UInt8]) -> Bool {
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        while start < bytes.count && lines.count < 2 {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            var line = bytes[start..<end]
+            if line.last == 0x0D { line = line.dropLast() }
+            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { lines.append(line) }
+            start = end + 1
+        }
+        guard let first = lines.first else { return false }
+        if first.first == 0x23 { return true }
+        if lines.count > 1, let second = lines.last, second.first == 0x20 || second.first == 0x09,
+            Array(second).withUnsafeBufferPointer({ PerfScriptFrame.parse($0) }) != nil
+        {
+            return true
+        }
+        let firstIsFolded = Array(first).withUnsafeBufferPointer { FoldedStackReader.isFoldedLine($0) }
+        if firstIsFolded { return false }
+        return Array(first).withUnsafeBufferPointer { PerfScriptHeader.parse($0) } != nil
+    }
+}
+
+extension FoldedStackReader {
+    /// Whether `line` has the shape `stack COUNT`.
+    static func isFoldedLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        var end = line.count
+        while end > 0 && (line[end - 1] == 0x20 || line[end - 1] == 0x09) { end -= 1 }
+        var split = end
+        while split > 0 && line[split - 1] >= 0x30 && line[split - 1] <= 0x39 { split -= 1 }
+        return split < end && split >= 2 && (line[split - 1] == 0x20 || line[split - 1] == 0x09)
+    }
+}

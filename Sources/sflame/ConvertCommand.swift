@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `sflame convert IN -o OUT`: between pprof, folded stacks and speedscope JSON (perf script
+// text in as well). The input format is recognised by content, the output format by extension:
+//
+//   sflame convert cpu.pb.gz -o cpu.folded
+//   sflame convert perf.txt -o cpu.pb.gz
+//   sflame convert cpu.pb.gz -o cpu.speedscope.json
+import ArgumentParser
+import Foundation
+import SFlameProfile
+import SFlameRender
+
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a profile between pprof, folded stacks and speedscope JSON.",
+        discussion: """
+            The input may be pprof (gzip'd or not), folded stacks, perf script text or speedscope \
+            JSON, recognised by content. The output format follows the extension: .pb.gz or .pprof \
+            (gzip'd pprof), .pb (uncompressed pprof), .folded, .collapsed or .txt (folded stacks), \
+            .speedscope.json or .json (speedscope), .svg (flame graph).
+
+            Folded stacks keep only names and counts: converted to pprof they become one function \
+            per frame name. pprof and perf script keep addresses, modules and inline frames.
+
+            Examples:
+              sflame convert cpu.pb.gz -o cpu.folded
+              perf script > perf.txt && sflame convert perf.txt -o cpu.pb.gz
+              sflame convert cpu.pb.gz -o cpu.speedscope.json
+            """
+    )
+
+    @Argument(help: "The input file; '-' reads standard input.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "The output file; its extension picks the format.")
+    var output: String
+
+    @Option(help: "Which sample type weighs folded and speedscope output (e.g. samples, cpu); default: the profile's default.")
+    var sampleType: String?
+
+    @Flag(help: "Put each thread (name-tid) under its process in folded output.")
+    var perThread = false
+
+    func validate() throws {
+        _ = try OutputFormat(path: output)
+        do {
+            try OutputFile.checkWritable(output)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func run() throws {
+        do {
+            let format = try OutputFormat(path: output)
+            let decoded = try ProfileInput.read(input, wanting: .profile()).decoded
+            for warning in decoded.warnings { Diagnostics.warning("\(ProfileInput.displayName(input)): \(warning)") }
+            let profile = decoded.profile
+            guard !profile.samples.isEmpty else {
+                throw ProfileError(.emptyInput, "no samples to convert", source: ProfileInput.displayName(input))
+            }
+            let index = try sampleTypeIndex(profile)
+            var fold = FoldOptions(sampleTypeIndex: index, perThread: perThread)
+            // Folded input stays as it was: no process root, no annotations added.
+            if decoded.format == .folded { fold = FoldOptions(sampleTypeIndex: index, processRoot: false, annotate: false) }
+            let bytes: [UInt8]
+            switch format {
+            case .pprof(let compressed):
+                bytes = compressed ? profile.pprofGzip() : profile.pprofBytes()
+            case .folded:
+                if decoded.format == .perfScript {
+                    // Collapse perf script text the way `sflame collapse` does.
+                    bytes = try ProfileInput.read(input, wanting: .stacks()).stacks.foldedText()
+                } else {
+                    bytes = Array(profile.folded(options: fold).text().utf8)
+                }
+            case .speedscope:
+                bytes = Speedscope.write(
+                    profile, name: ProfileInput.displayName(input), exporter: "sflame@\(SFlame.configuration.version)",
+                    sampleTypeIndex: index)
+            case .svg:
+                var stacks = StackTrie()
+                for s in profile.folded(options: fold).stacks where s.weight != 0 { stacks.add(s.frames, weight: s.weight) }
+                var options = FlameGraphOptions()
+                options.countName = countName(profile, index)
+                bytes = try FlameGraph.render(stacks, options: options).svg
+            }
+            try OutputFile.write(bytes, to: output)
+            Diagnostics.notice("converted \(decoded.format) to \(format) in \(output)")
+        } catch let error as ProfileError {
+            Diagnostics.error(error.description)
+            throw SFlameExit.invalidInput
+        } catch let error as RenderError {
+            Diagnostics.error(error.description)
+            throw SFlameExit.invalidInput
+        } catch let error as FileError {
+            Diagnostics.error(error.description)
+            throw SFlameExit.failure
+        }
+    }
+
+    private func sampleTypeIndex(_ profile: Profile) throws(ProfileError) -> Int? {
+        guard let sampleType else { return nil }
+        if let i = profile.sampleTypes.firstIndex(where: { $0.type == sampleType }) { return i }
+        let known = profile.sampleTypes.map(\.description).joined(separator: ", ")
+        throw ProfileError(.invalidProfile, "the profile has no sample type '\(sampleType)' (it has \(known))")
+    }
+
+    private func countName(_ profile: Profile, _ index: Int?) -> String {
+        let i = index ?? profile.defaultSampleTypeIndex
+        guard profile.sampleTypes.indices.contains(i) else { return "samples" }
+        let type = profile.sampleTypes[i]
+        return type.unit == "count" ? type.type : type.unit
+    }
+}

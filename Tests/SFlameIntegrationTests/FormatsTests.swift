@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import SFlameProfile
+import SFlameTestSupport
+import Testing
+
+/// The formats end to end with the sflame binary, real recordings, real `perf script` text,
+/// `go tool pprof` and Go's runtime/pprof beside it.
+@Suite(.serialized) struct FormatsTests {
+    /// Records two-hot once into pprof and folded output (the same recording).
+    func recordTwoHot(_ dir: TemporaryDirectory, extra: [String] = []) throws -> ProcessRunner.Result {
+        let result = SFlameBinary.run(
+            ["record", "-F", "499", "-o", dir.file("cpu.pb.gz"), "-o", dir.file("cpu.folded")] + extra + [
+                "--", try Samples.path("two-hot"), "2",
+            ])
+        #expect(result.status == 0, "\(result.standardError)")
+        return result
+    }
+
+    @Test func recordToPprofToFoldedEqualsRecordToFolded() throws {
+        let dir = try TemporaryDirectory()
+        _ = try recordTwoHot(dir)
+        let raw = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir.file("cpu.pb.gz"))))
+        #expect(raw.starts(with: [0x1F, 0x8B]), "gzip'd")
+        let converted = SFlameBinary.run(["convert", dir.file("cpu.pb.gz"), "-o", dir.file("back.folded")])
+        #expect(converted.status == 0, "\(converted.standardError)")
+        let direct = try String(contentsOfFile: dir.file("cpu.folded"), encoding: .utf8)
+        let viaPprof = try String(contentsOfFile: dir.file("back.folded"), encoding: .utf8)
+        #expect(!direct.isEmpty && direct == viaPprof)
+        // The pprof keeps what folded text loses: sample types with units, mappings, labels.
+        let profile = try Profile(pprof: raw)
+        #expect(profile.sampleTypes == [.samples, .cpuNanoseconds])
+        #expect(profile.defaultSampleType == "samples" && profile.periodType == .cpuPeriod && profile.period > 0)
+        #expect(profile.durationNanos > 1_000_000_000 && profile.timeNanos > 1_600_000_000_000_000_000)
+        #expect(profile.comments.contains { $0.contains("samples") && $0.contains("lost") })
+        #expect(profile.samples.allSatisfy { $0.numberLabel("pid") != nil && $0.numberLabel("tid") != nil })
+        #expect(profile.samples.allSatisfy { $0.stringLabel("thread_name") == "two-hot" })
+        let app = try #require(profile.mappings.first { $0.filename.hasSuffix("/two-hot") })
+        #expect(app.buildID.count == 40 && app.hasFunctions && app.start < app.limit)
+        #expect(profile.mappings.first?.id == app.id, "the executable is the first mapping (pprof's main binary)")
+    }
+
+    /// Mapping start/limit/offset must turn a location's address back into its place in the
+    /// file: address − start + file_offset lands inside the function's symbol (nm's address
+    /// and size; two-hot's text segment has file offset = ELF address).
+    @Test func mappingsTurnAddressesIntoFileOffsetsInsideTheirFunctions() throws {
+        let dir = try TemporaryDirectory()
+        _ = try recordTwoHot(dir)
+        let profile = try Profile(pprof: try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir.file("cpu.pb.gz")))))
+        let nm = ProcessRunner.run("/usr/bin/nm", ["-S", try Samples.path("two-hot")])
+        var symbols: [String: (start: UInt64, size: UInt64)] = [:]
+        for line in nm.standardOutput.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            if f.count == 4, let start = UInt64(f[0], radix: 16), let size = UInt64(f[1], radix: 16) {
+                symbols[String(f[3])] = (start, size)
+            }
+        }
+        var checked = 0
+        for location in profile.locations {
+            guard let m = location.mappingID.map(profile.mapping), m.filename.hasSuffix("/two-hot"),
+                let line = location.lines.last
+            else { continue }
+            let name = profile.function(line.functionID).name
+            guard let symbol = symbols[name] else { continue }
+            #expect(location.address >= m.start && location.address < m.limit, "\(name) inside its mapping")
+            let fileAddress = location.address - m.start + m.fileOffset
+            #expect(fileAddress >= symbol.start && fileAddress < symbol.start + symbol.size,
+                    "\(name): 0x\(String(fileAddress, radix: 16)) not in [0x\(String(symbol.start, radix: 16)), +\(symbol.size))")
+            checked += 1
+        }
+        #expect(checked >= 3, "checked \(checked) locations")
+    }
+
+    @Test func foldedToPprofToFoldedIsTheIdentity() throws {
+        let dir = try TemporaryDirectory()
+        let text = "main;parse;lex 12\nmain;render 30\nmain;parse 5\nother;x y (z) 1\n"
+        try text.write(toFile: dir.file("in.folded"), atomically: true, encoding: .utf8)
+        #expect(SFlameBinary.run(["convert", dir.file("in.folded"), "-o", dir.file("p.pb.gz")]).status == 0)
+        #expect(SFlameBinary.run(["convert", dir.file("p.pb.gz"), "-o", dir.file("p.pprof")]).status == 0)
+        #expect(SFlameBinary.run(["convert", dir.file("p.pprof"), "-o", dir.file("out.folded")]).status == 0)
+        let out = try String(contentsOfFile: dir.file("out.folded"), encoding: .utf8)
+        #expect(out == (try FoldedProfile.parse(text).profile.text()))
+        let collapsed = SFlameBinary.run(["collapse", dir.file("p.pb.gz")])
+        #expect(collapsed.standardOutput == out, "collapse reads pprof too")
+    }
+
+    @Test func speedscopeOutputValidates() throws {
+        let dir = try TemporaryDirectory()
+        _ = try recordTwoHot(dir, extra: ["-o", dir.file("rec.speedscope.json")])
+        let converted = SFlameBinary.run(["convert", dir.file("cpu.pb.gz"), "-o", dir.file("cpu.speedscope.json")])
+        #expect(converted.status == 0, "\(converted.standardError)")
+        for file in ["cpu.speedscope.json", "rec.speedscope.json"] {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir.file(file))))
+            #expect(SpeedscopeSchema.problems(bytes) == [], "\(file)")
+        }
+        // And it reads back: the same stacks as the pprof (speedscope frames are functions).
+        let back = SFlameBinary.run(["collapse", dir.file("cpu.speedscope.json")])
+        let fromPprof = SFlameBinary.run(["collapse", dir.file("cpu.pb.gz")])
+        #expect(back.status == 0 && FoldedStacks(text: back.standardOutput).total == FoldedStacks(text: fromPprof.standardOutput).total)
+    }
+
+    @Test func goToolPprofRanksTheSameTopFunctionsWithTheSameCounts() throws {
+        guard let go = Tools.find("go") else {
+            Issue.record("go is not installed (tools/setup installs golang-go)")
+            return
+        }
+        let dir = try TemporaryDirectory()
+        _ = try recordTwoHot(dir)
+        let ours = SFlameBinary.run(["report", dir.file("cpu.pb.gz"), "--top", "6"])
+        #expect(ours.status == 0, "\(ours.standardError)")
+        // pprof's own cut (and its default drop of nodes under 0.5 %) would separate functions
+        // tied with ours at the end of the table: take its whole table and look ours up in it.
+        let theirs = ProcessRunner.run(
+            go, ["tool", "pprof", "-top", "-nodecount=1000", "-nodefraction=0", dir.file("cpu.pb.gz")],
+            environment: Tools.goEnvironment(dir.path))
+        #expect(theirs.status == 0, "\(theirs.standardError)")
+        #expect(theirs.standardOutput.contains("File: two-hot"), "pprof names the executable as the main binary")
+        let a = TopRows(sflame: ours.standardOutput)
+        let b = TopRows(pprof: theirs.standardOutput)
+        #expect(a.rows.count >= 3 && b.rows.count >= 3, "\(ours.standardOutput)\n\(theirs.standardOutput)")
+        // Same functions with the same self and total counts; ties may be ordered differently.
+        #expect(Set(a.rows.prefix(2).map(\.name)) == Set(b.rows.prefix(2).map(\.name)))
+        for row in a.rows {
+            let match = b.rows.first { $0.name == row.name }
+            #expect(match?.flat == row.flat && match?.cum == row.cum, "\(row) vs \(String(describing: match))")
+        }
+        #expect(a.rows.first?.name == "hot_a")
+    }
+
+    /// `sflame replay` of a real `perf record -g` file writes pprof too: every sample, the
+    /// executable as the first mapping (perf.data's kernel image, pid -1, is not a process).
+    @Test func replayWritesPprof() throws {
+        let dir = try TemporaryDirectory()
+        let perf = ProcessRunner.run(
+            "/usr/bin/perf", ["record", "-q", "-g", "-F", "499", "-o", dir.file("perf.data"), "--", try Samples.path("two-hot"), "1"])
+        try #require(perf.status == 0, "perf record: \(perf.standardError)")
+        let replay = SFlameBinary.run(["replay", dir.file("perf.data"), "--call-graph", "fp", "-o", dir.file("r.pb.gz")])
+        #expect(replay.status == 0, "\(replay.standardError)")
+        let script = ProcessRunner.run("/usr/bin/perf", ["script", "-i", dir.file("perf.data"), "-F", "comm"])
+        let samples = script.standardOutput.split(separator: "\n").filter { $0.contains("two-hot") }.count
+        let profile = try Profile(pprof: try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir.file("r.pb.gz")))))
+        #expect(samples > 100 && profile.samples.reduce(0) { $0 + $1.values[0] } == Int64(samples))
+        #expect(profile.mappings.first?.filename.hasSuffix("/two-hot") == true, "\(profile.mappings.map(\.filename))")
+    }
+
+    @Test func pprofWrittenByGoIsRead() throws {
+        guard let go = Tools.find("go") else {
+            Issue.record("go is not installed (tools/setup installs golang-go)")
+            return
+        }
+        let dir = try TemporaryDirectory()
+        // A Go program that profiles itself with runtime/pprof.
+        let program = """
+            package main
+
+            import (
+            \t"os"
+            \t"runtime/pprof"
+            \t"time"
+            )
+
+            //go:noinline
+            func sflameGoHot(n int) int {
+            \ts := 0
+            \tfor i := 0; i < n; i++ {
+            \t\ts += i * i % 7
+            \t}
+            \treturn s
+            }
+
+            func main() {
+            \tf, _ := os.Create(os.Args[1])
+            \tpprof.StartCPUProfile(f)
+            \tdeadline := time.Now().Add(1500 * time.Millisecond)
+            \tsum := 0
+            \tfor time.Now().Before(deadline) {
+            \t\tsum += sflameGoHot(1000000)
+            \t}
+            \tpprof.StopCPUProfile()
+            \tf.Close()
+            \tif sum == 42 {
+            \t\tprintln(sum)
+            \t}
+            }
+            """
+        try program.write(toFile: dir.file("main.go"), atomically: true, encoding: .utf8)
+        let env = Tools.goEnvironment(dir.path)
+        let run = ProcessRunner.run(go, ["run", dir.file("main.go"), dir.file("go.pprof")], environment: env)
+        #expect(run.status == 0, "\(run.standardError)")
+        let report = SFlameBinary.run(["report", dir.file("go.pprof"), "--top", "3"])
+        #expect(report.status == 0, "\(report.standardError)")
+        #expect(report.standardOutput.contains("main.sflameGoHot"), "\(report.standardOutput)")
+        let folded = SFlameBinary.run(["collapse", dir.file("go.pprof")])
+        let stacks = FoldedStacks(text: folded.standardOutput)
+        #expect(stacks.share(containing: ["main.main", "main.sflameGoHot"]) > 0.5, "\(folded.standardOutput)")
+        // pprof's own re-encoding of an sflame profile is read back the same.
+        _ = try recordTwoHot(dir)
+        let proto = ProcessRunner.run(go, ["tool", "pprof", "-proto", "-output", dir.file("re.pb.gz"), dir.file("cpu.pb.gz")],
+                                      environment: env)
+        #expect(proto.status == 0, "\(proto.standardError)")
+        let mine = SFlameBinary.run(["collapse", dir.file("cpu.pb.gz")]).standardOutput
+        let theirs = SFlameBinary.run(["collapse", dir.file("re.pb.gz")]).standardOutput
+        #expect(!mine.isEmpty && mine == theirs)
+    }
+
+    @Test func flamegraphAndReportTakeEveryFormat() throws {
+        let dir = try TemporaryDirectory()
+        _ = try recordTwoHot(dir, extra: ["-o", dir.file("cpu.speedscope.json")])
+        for input in ["cpu.pb.gz", "cpu.folded", "cpu.speedscope.json"] {
+            let svg = SFlameBinary.run(["flamegraph", dir.file(input), "-o", dir.file("\(input).svg")])
+            #expect(svg.status == 0, "\(input): \(svg.standardError)")
+            let text = try String(contentsOfFile: dir.file("\(input).svg"), encoding: .utf8)
+            #expect(text.contains("hot_a") && text.contains("<svg"), "\(input)")
+            let report = SFlameBinary.run(["report", dir.file(input), "--by", "total", "--top", "12"])
+            #expect(report.status == 0 && report.standardOutput.contains("hot_a"), "\(input): \(report.standardError)")
+        }
+        let bad = SFlameBinary.run(["report", "/nonexistent/profile"])
+        #expect(bad.status == 1 && bad.standardError.contains("ENOENT"))
+        try Data([0x0A, 0x7F, 0x08]).write(to: URL(fileURLWithPath: dir.file("broken.pb")))
+        let broken = SFlameBinary.run(["collapse", dir.file("broken.pb")])
+        #expect(broken.status == 2 && broken.standardError.contains("offset 0"), "\(broken.standardError)")
+    }
+}
+
+/// The rows of `sflame report` or `go tool pprof -top`.
+struct TopRows {
+    struct Row: CustomStringConvertible {
+        var name: String
+        var flat: Int
+        var cum: Int
+        var description: String { "\(name) flat \(flat) cum \(cum)" }
+    }
+    var rows: [Row] = []
+
+    /// `   925  74.96%  74.96%        925  74.96%  hot_a`
+    init(sflame text: String) {
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count >= 6, let flat = Int(f[0].replacingOccurrences(of: ",", with: "")),
+                let cum = Int(f[3].replacingOccurrences(of: ",", with: ""))
+            else { continue }
+            rows.append(Row(name: f[5...].joined(separator: " "), flat: flat, cum: cum))
+        }
+    }
+
+    /// `       350 72.46% 72.46%        352 72.88%  hot_a`
+    init(pprof text: String) {
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count >= 6, let flat = Int(f[0]), f[1].hasSuffix("%"), let cum = Int(f[3]) else { continue }
+            rows.append(Row(name: f[5...].joined(separator: " "), flat: flat, cum: cum))
+        }
+    }
+}
+
+/// External tools the tests run beside sflame.
+enum Tools {
+    static func find(_ name: String) -> String? {
+        for dir in ["/usr/bin", "/usr/local/bin", "/usr/local/go/bin", "/usr/lib/go/bin"] {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// go needs a writable cache and home; keep them inside the test's directory.
+    static func goEnvironment(_ dir: String) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = dir
+        env["GOCACHE"] = "\(dir)/go-cache"
+        env["GOPATH"] = "\(dir)/go-path"
+        env["GOFLAGS"] = "-mod=mod"
+        env["GO111MODULE"] = "off"
+        env["PPROF_TMPDIR"] = dir
+        return env
+    }
+}

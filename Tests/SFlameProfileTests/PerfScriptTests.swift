@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import Testing
+@testable import SFlameProfile
+
+/// `perf script` text → folded stacks, with stackcollapse-perf.pl's semantics and the field
+/// variations perf prints with -F.
+@Suite struct PerfScriptTests {
+    func collapse(_ text: String, _ options: PerfScriptFoldOptions = PerfScriptFoldOptions()) -> String {
+        String(decoding: PerfScriptCollapser.collapse(Array(text.utf8), options: options).stacks.foldedText(), as: UTF8.self)
+    }
+
+    static let defaultFields = """
+        # ========
+        # cmdline : /usr/bin/perf record -g -p 4242
+        # ========
+        #
+        two-hot 32129  2941.992273:    1001001 cpu-clock:ppp: 
+        \t            1384 hot_a+0x34 (/tmp/two-hot)
+        \t            13fe path_a+0xe (/tmp/two-hot)
+        \t           2724a __libc_start_call_main+0x7a (/usr/lib/x86_64-linux-gnu/libc.so.6)
+
+        two-hot 32129  2941.993264:    1001001 cpu-clock:ppp: 
+        \t            138b hot_a+0x3b (/tmp/two-hot)
+        \t            13fe path_a+0xe (/tmp/two-hot)
+        \t           2724a __libc_start_call_main+0x7a (/usr/lib/x86_64-linux-gnu/libc.so.6)
+
+        two-hot 32129  2941.994269:    1001001 cpu-clock:ppp: 
+        \tffffffff81000e06 asm_sysvec_apic_timer_interrupt+0x6 ([kernel.kallsyms])
+        \t            13d0 hot_b+0x10 (/tmp/two-hot)
+        \t            140e path_b+0xe (/tmp/two-hot)
+        \t           2724a __libc_start_call_main+0x7a (/usr/lib/x86_64-linux-gnu/libc.so.6)
+
+        """
+
+    @Test func defaultFieldsFoldAsStackcollapsePerfDoes() {
+        #expect(collapse(Self.defaultFields) == """
+            two-hot;__libc_start_call_main;path_a;hot_a 2002002
+            two-hot;__libc_start_call_main;path_b;hot_b;asm_sysvec_apic_timer_interrupt 1001001
+
+            """)
+        #expect(collapse(Self.defaultFields, PerfScriptFoldOptions(annotateKernel: true, weight: .samples)) == """
+            two-hot;__libc_start_call_main;path_a;hot_a 2
+            two-hot;__libc_start_call_main;path_b;hot_b;asm_sysvec_apic_timer_interrupt_[k] 1
+
+            """)
+    }
+
+    @Test func headerFieldVariations() throws {
+        let cases: [(String, comm: String, pid: String?, tid: String, period: Int64?, event: String?)] = [
+            ("two-hot 32129  2941.992273:    1001001 cpu-clock:ppp: ", "two-hot", nil, "32129", 1_001_001, "cpu-clock:ppp"),
+            ("iperf 27409/28744 [000] 441995.133575: cpu-clock: ", "iperf", "27409", "28744", nil, "cpu-clock"),
+            ("func_ab 15294 cpu-clock: ", "func_ab", nil, "15294", nil, "cpu-clock"),
+            ("java 19983 cycles:", "java", nil, "19983", nil, "cycles"),
+            ("swapper     0 [001]  1333.768770: cpu-clock: ", "swapper", nil, "0", nil, "cpu-clock"),
+            ("V8 WorkerThread 24636/25607 [000] 94564.109216: 100 cycles:", "V8 WorkerThread", "24636", "25607", 100, "cycles"),
+            ("emulator  4152 75695.008865:          1 cycles:u: ", "emulator", nil, "4152", 1, "cycles:u"),
+            ("Web Content 2 4152 [003] 75695.008865: 7 cycles: ", "Web Content 2", nil, "4152", 7, "cycles"),
+            ("comm 123 1000 cycles:", "comm", nil, "123", 1000, "cycles"),
+            ("comm 123", "comm", nil, "123", nil, nil),
+            ("perf 47118 [011] 51499.088689:          1 page-faults: ", "perf", nil, "47118", 1, "page-faults"),
+            ("sh 1/2 sched:sched_switch: prev_comm=sh", "sh", "1", "2", nil, "sched:sched_switch"),
+        ]
+        for c in cases {
+            let bytes = Array(c.0.utf8)
+            let h = try #require(bytes.withUnsafeBufferPointer { PerfScriptHeader.parse($0) }, "\(c.0)")
+            func text(_ r: Range<Int>?) -> String? { r.map { String(decoding: bytes[$0], as: UTF8.self) } }
+            #expect(text(h.comm) == c.comm, "\(c.0)")
+            #expect(text(h.pid) == c.pid, "\(c.0)")
+            #expect(text(h.tid) == c.tid, "\(c.0)")
+            #expect(h.period == c.period, "\(c.0)")
+            #expect(text(h.event) == c.event, "\(c.0)")
+        }
+        for notAHeader in ["\t 4005d0 main (/bin/x)", "ffffffff8103d0ca native_write_msr_safe ([kernel.kallsyms])", "x"] {
+            #expect(Array(notAHeader.utf8).withUnsafeBufferPointer { PerfScriptHeader.parse($0) } == nil, "\(notAHeader)")
+        }
+    }
+
+    @Test func rootFrameWithPIDAndTID() {
+        let text = "java 24636/25607 [000] 94564.109216: cycles:\n\t 4005d0 main (/bin/x)\n\n"
+            + "dd 29776 666709.771979: cycles:\n\t 4005d0 main (/bin/dd)\n\n"
+        #expect(collapse(text, PerfScriptFoldOptions(includePID: true)) == "dd-?;main 1\njava-24636;main 1\n")
+        #expect(collapse(text, PerfScriptFoldOptions(includeTID: true)) == "dd-?/29776;main 1\njava-24636/25607;main 1\n")
+        #expect(collapse("V8 Worker 12 1.0: cycles:\n\t1 a (m)\n") == "V8_Worker;a 1\n", "spaces in comm become _")
+    }
+
+    @Test func frameNamesFollowTheReference() {
+        func name(_ line: String, comm: String = "app", _ options: PerfScriptFoldOptions = PerfScriptFoldOptions()) -> String {
+            let folded = collapse("\(comm) 1 1.0: cycles:\n\(line)\n", options)
+            return String(folded.dropFirst(comm.count + 1).dropLast(3))
+        }
+        #expect(name("\t 4005d0 foo(int, char const*) (/bin/x)") == "foo")
+        #expect(name("\t 4005d0 foo(int)+0x1f (/bin/x)") == "foo")
+        #expect(name("\t 4005d0 net/http.(*Client).Do (/bin/x)") == "net/http.(*Client).Do")
+        #expect(name("\t 4005d0 (anonymous namespace)::run(int) (/bin/x)") == "(anonymous namespace)::run")
+        #expect(name("\t 4005d0 std::function<void (int)>::operator()(int) const (/bin/x)")
+            == "std::function<void (int)>::operator()", "cut outside template arguments (deliberate difference)")
+        #expect(name("\t 4005d0 operator<<(std::ostream&, int) (/bin/x)") == "operator<<")
+        #expect(name("\t 4005d0 [unknown] (/usr/lib/libfoo.so)") == "[libfoo.so]")
+        #expect(name("\t 4005d0 [unknown] ([unknown])") == "[unknown]")
+        #expect(name("\t 4005d0 [unknown] (/usr/lib/libfoo.so)", PerfScriptFoldOptions(includeAddresses: true))
+            == "[libfoo.so <4005d0>]")
+        #expect(name("\t 4005d0 [unknown] ([unknown])", PerfScriptFoldOptions(includeAddresses: true)) == "[unknown <4005d0>]")
+        #expect(name("\t 13a80b608e0a RegExp:[&<>\\\"\\'] (/tmp/perf-7539.map)") == "RegExp:[&<>\\\\]")
+        #expect(name("\t 13a80b608e0a RegExp;a (/tmp/perf-7539.map)", PerfScriptFoldOptions(annotateJIT: true)) == "RegExp:a_[j]")
+        #expect(name("\t 1 a (/lib/modules/4.1.0/build/vmlinux)", PerfScriptFoldOptions(annotateKernel: true)) == "a_[k]")
+        #expect(name("\t 1 a ([kernel.kallsyms])", PerfScriptFoldOptions(annotateKernel: true)) == "a_[k]")
+        #expect(name("\t 1 a ([unknown])", PerfScriptFoldOptions(annotateKernel: true)) == "a")
+        #expect(name("\t 1 a->b (/bin/x)") == "a;b_[i]", "an inline chain: b inlined into a")
+        #expect(name("\t 7f Lorg/mozilla/Context;.call(Lorg/X;)V (/tmp/perf-1.map)", comm: "java") == "org/mozilla/Context:.call")
+        #expect(name("\t 7f Lorg/mozilla/Context;.call (/tmp/perf-1.map)", comm: "ab") == "Lorg/mozilla/Context:.call")
+        #expect(name("\t 7f1e2215d0c0  (/lib/libc.so.6)") == " ", "an empty symbol, as the Perl regex reads it")
+        #expect(name("\t 4005d0 main") == "main", "no module (perf script -F ip,sym)")
+    }
+
+    @Test func inlinedFramesAreKeptAndMarkedOnRequest() {
+        let text = """
+            app 1 1.0: cycles:
+            \t 4005d0 helper (inlined)
+            \t 4005d0 work (/bin/app)
+            \t 400100 main (/bin/app)
+
+            """
+        #expect(collapse(text) == "app;main;work;helper 1\n")
+        #expect(collapse(text, PerfScriptFoldOptions(annotateInlined: true)) == "app;main;work;helper_[i] 1\n")
+        let (profile, _) = PerfScriptProfileBuilder.profile(Array(text.utf8))
+        #expect(profile.locations.count == 2, "the inlined frame is a line of its caller's location")
+        #expect(profile.locations[0].lines.count == 2)
+        #expect(profile.folded(options: FoldOptions(annotate: true)).text() == "app;main;work;helper_[i] 1\n")
+    }
+
+    @Test func theFirstEventIsKeptUnlessOneIsNamed() {
+        let text = """
+            noploop 21796 [001] 1410597.984841: instructions:
+            \t 993 main (/root/noploop)
+
+            noploop 21796 [001] 1410598.006210:       cycles:
+            \t 6a7 loop (/root/noploop)
+
+            noploop 21797 [002] 1410597.984850: instructions:
+            \t 69b main (/root/noploop)
+
+            """
+        var c = PerfScriptCollapser.collapse(Array(text.utf8))
+        #expect(String(decoding: c.stacks.foldedText(), as: UTF8.self) == "noploop;main 2\n")
+        #expect(c.statistics.events == ["instructions", "cycles"] && c.statistics.keptSamples == 2)
+        #expect(c.statistics.warnings.first?.contains("kept only 'instructions'") == true)
+        c = PerfScriptCollapser.collapse(Array(text.utf8), options: PerfScriptFoldOptions(event: "cycles"))
+        #expect(String(decoding: c.stacks.foldedText(), as: UTF8.self) == "noploop;loop 1\n")
+    }
+
+    @Test func samplesEndAtTheNextHeaderAndAtTheEnd() {
+        // No blank lines at all, and no callchain: perf record without -g prints the frame on
+        // the header line.
+        let text = """
+            a 1 1.0: 10 cycles:  4005d0 main+0x1 (/bin/a)
+            a 1 1.1: 10 cycles:  4005d8 work+0x2 (/bin/a)
+            b 2 1.2: 5 cycles:
+            \t 1 leaf (/bin/b)
+            \t 2 root (/bin/b)
+            """
+        #expect(collapse(text) == "a;main 10\na;work 10\nb;root;leaf 5\n")
+    }
+
+    @Test func unrecognizedLinesAreCountedNotFatal() {
+        let c = PerfScriptCollapser.collapse(Array("a 1 1.0: cycles:\n\t 1 f (m)\n   \n\t!!\n\n??? ###\n".utf8))
+        #expect(c.statistics.unrecognizedLines == 2)
+        #expect(c.statistics.firstUnrecognizedLine?.number == 4)
+        #expect(c.stacks.totalWeight == 1)
+    }
+
+    @Test func everyChunkingGivesTheSameStacks() {
+        let text = Array(Self.defaultFields.utf8)
+        let whole = PerfScriptCollapser.collapse(text).stacks.foldedText()
+        for split in 0...text.count {
+            var c = PerfScriptCollapser()
+            text.withUnsafeBufferPointer { buffer in
+                c.consume(UnsafeBufferPointer(rebasing: buffer[0..<split]))
+                c.consume(UnsafeBufferPointer(rebasing: buffer[split...]))
+            }
+            c.finish()
+            #expect(c.stacks.foldedText() == whole, "split at \(split)")
+        }
+    }
+
+    @Test func theProfileBuilderKeepsAddressesModulesAndLabels() throws {
+        let (profile, stats) = PerfScriptProfileBuilder.profile(Array(Self.defaultFields.utf8))
+        try profile.validate()
+        #expect(stats.keptSamples == 3)
+        #expect(profile.sampleTypes == [.samples, .cpuNanoseconds])
+        #expect(profile.totalValue(sampleTypeIndex: 0) == 3 && profile.totalValue(sampleTypeIndex: 1) == 3_003_003)
+        #expect(Set(profile.mappings.map(\.filename)) == ["/tmp/two-hot", "/usr/lib/x86_64-linux-gnu/libc.so.6", "[kernel.kallsyms]"])
+        #expect(profile.mappings.first { $0.filename == "[kernel.kallsyms]" }?.kind == .kernel)
+        #expect(profile.locations.contains { $0.address == 0x1384 })
+        #expect(profile.samples[0].numberLabel(Label.Key.tid) == 32129)
+        #expect(profile.durationNanos == 1_996_000)
+        // Folding the profile without annotations gives what the collapser gives.
+        var fold = FoldOptions(annotate: false)
+        fold.sampleTypeIndex = 1
+        #expect(profile.folded(options: fold).text() == collapse(Self.defaultFields))
+    }
+}

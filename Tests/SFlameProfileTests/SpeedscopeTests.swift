@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import SFlameTestSupport
+import Testing
+@testable import SFlameProfile
+
+@Suite struct SpeedscopeTests {
+    @Test func writtenFilesPassTheSchemaChecks() throws {
+        let bytes = Speedscope.write(PprofTests.fullProfile(), name: "app \"quoted\"\n", exporter: "sflame@test")
+        #expect(SpeedscopeSchema.problems(bytes) == [])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        let profiles = try #require(json["profiles"] as? [[String: Any]])
+        #expect(profiles.map { $0["name"] as? String } == ["app (42)", "pid 42"], "one profile per process")
+        #expect(profiles[0]["unit"] as? String == "none", "samples/count is unitless")
+        #expect(json["name"] as? String == "app \"quoted\"\n")
+        // The checks catch what they should.
+        #expect(!SpeedscopeSchema.problems(Array(#"{"shared":{"frames":[]},"profiles":[]}"#.utf8)).isEmpty)
+        let badIndex = #"{"$schema":"https://www.speedscope.app/file-format-schema.json","shared":{"frames":[{"name":"a"}]},"profiles":[{"type":"sampled","name":"p","unit":"none","startValue":0,"endValue":1,"samples":[[1]],"weights":[1]}]}"#
+        #expect(SpeedscopeSchema.problems(Array(badIndex.utf8)) == ["profiles[0].samples[0] refers to a frame that does not exist"])
+    }
+
+    @Test func foldedStacksSurviveARoundTrip() throws {
+        var rng = SeededGenerator(seed: 21)
+        for _ in 0..<40 {
+            let text = StackTrieTests.randomFoldedText(&rng, lines: Int.random(in: 1...30, using: &rng))
+            let folded = try FoldedProfile.parse(text).profile.merged()
+            guard folded.totalWeight > 0 else { continue }
+            let bytes = Speedscope.write(folded.profile(), name: "t")
+            #expect(SpeedscopeSchema.problems(bytes) == [])
+            let back = try Speedscope.read(bytes)
+            #expect(back.folded(options: FoldOptions(processRoot: false, annotate: false)).text() == folded.text())
+        }
+    }
+
+    @Test func nanosecondProfilesKeepTheirUnitAndEventedProfilesAreRead() throws {
+        var p = PprofTests.fullProfile()
+        p.defaultSampleType = "cpu"
+        let bytes = Speedscope.write(p, name: "x")
+        #expect(String(decoding: bytes, as: UTF8.self).contains(#""unit":"nanoseconds""#))
+        let evented = #"""
+            {"$schema":"https://www.speedscope.app/file-format-schema.json","shared":{"frames":[{"name":"main"},{"name":"work"}]},
+             "profiles":[{"type":"evented","name":"p","unit":"milliseconds","startValue":0,"endValue":10,
+               "events":[{"type":"O","frame":0,"at":0},{"type":"O","frame":1,"at":2},{"type":"C","frame":1,"at":7},{"type":"C","frame":0,"at":10}]}]}
+            """#
+        let read = try Speedscope.read(Array(evented.utf8))
+        #expect(read.sampleTypes == [ValueType(type: "time", unit: "milliseconds")])
+        #expect(read.folded().text() == "p;main 5\np;main;work 5\n")
+    }
+
+    @Test func errorsNameTheFieldOrPosition() {
+        func message(_ json: String) -> String {
+            do {
+                _ = try Speedscope.read(Array(json.utf8))
+                return "accepted"
+            } catch {
+                return error.description
+            }
+        }
+        let head = #"{"$schema":"https://www.speedscope.app/file-format-schema.json","shared":{"frames":[{"name":"a"}]},"#
+        #expect(message(head + #""profiles":[{"type":"sampled","name":"p","unit":"none"}]}"#) == "accepted")
+        #expect(message(head + #""profiles":[{"type":"sampled","name":"p"}]}"#).contains("profiles[0].unit is missing"))
+        #expect(message(head + #""profiles":[{"type":"sampled","name":"p","unit":"none","samples":[[0]],"weights":["x"]}]}"#)
+            .contains("profiles[0].weights[0] is not a number"))
+        #expect(message(head + #""profiles":[{"type":"sampled","name":"p","unit":"none","samples":[[4]],"weights":[1]}]}"#)
+            .contains("refers to frame 4"))
+        #expect(message(#"{"$schema":"x","shared":{"frames":[]},"profiles":[]}"#).contains("not a speedscope file"))
+        #expect(message("{\"a\": [1, 2,, 3]}").contains("not a valid speedscope file"))
+    }
+}
