@@ -152,7 +152,16 @@ struct RecordCommand: ParsableCommand {
         let display = ProgressLine(enabled: !quiet && isatty(2) != 0)
         let recording: Recording
         do {
-            recording = try recorder.run { display.update($0) }
+            // Without the progress line (stderr is not a terminal: a log, a CI job), one line says
+            // when sampling has begun: the events are enabled once set-up is done.
+            var announced = quiet || display.enabled
+            recording = try recorder.run { progress in
+                if !announced {
+                    announced = true
+                    Diagnostics.notice("recording; Ctrl-C or SIGTERM ends it and writes the output.")
+                }
+                display.update(progress)
+            }
         } catch {
             display.clear()
             Diagnostics.error(error.description)
