@@ -106,9 +106,9 @@ let package = Package(
         .testTarget(
             name: "SFlameMemoryTests", dependencies: ["SFlameMemory", "SFlameRecord", "SFlameKernelFormats", "SFlameProfile"]),
         .testTarget(
-            name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameDiff", "SFlameProfile"],
+            name: "SFlameRenderTests", dependencies: ["SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "SFlameDiffTests", dependencies: ["SFlameDiff", "SFlameProfile"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFlameDiffTests", dependencies: ["SFlameDiff", "SFlameProfile", "SFlameTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SFlameSymbolicationTests",
             dependencies: ["SFlameSymbolication", "SFlameProfile"],

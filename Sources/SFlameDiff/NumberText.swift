@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import SFlameProfile
 //
 // Numbers as the reports print them, without Foundation's formatters (the module is pure and
 // its output must not depend on the locale):
@@ -32,13 +33,7 @@ enum NumberText {
 
     /// An integer with thousands separators: "12,004".
     static func grouped(_ value: Int64) -> String {
-        let digits = String(value.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return value < 0 ? "-" + out : out
+        groupedDecimal(value)
     }
 
     /// The shortest of "2", "0.5", "0.25" that rounds to `value` at four decimals.

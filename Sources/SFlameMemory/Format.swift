@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import SFlameProfile
 //
 // Numbers for people, in binary units as the kernel counts them:
 //
@@ -47,13 +48,7 @@ public enum Format {
 
     /// A count with thousands separators: 12,004.
     public static func grouped<T: BinaryInteger>(_ n: T) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
+        groupedDecimal(n)
     }
 
     /// A share as a percentage with one decimal: 0.753 → "75.3%".

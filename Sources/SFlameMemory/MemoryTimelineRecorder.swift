@@ -145,13 +145,7 @@ public final class MemoryTimelineRecorder {
     /// Waits for the launched command after sampling stopped, unless a stop signal arrives;
     /// never signals it.
     public func waitForCommand() -> ChildExitStatus? {
-        guard let child else { return nil }
-        let signals = try? StopSignals()
-        while true {
-            if let status = child.wait(blocking: false) { return status }
-            if signals?.received != nil { return nil }
-            usleep(20_000)
-        }
+        child?.waitForExitUnlessStopped()
     }
 
     /// The launched command's exit status, if it has exited.

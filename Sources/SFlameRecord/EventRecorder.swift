@@ -201,13 +201,7 @@ public final class EventRecorder {
     /// Waits for the launched command to exit after the recording ended, unless a stop signal
     /// arrives; never signals it. Nil when nothing was launched or it is still running.
     public func waitForCommand() -> ChildExitStatus? {
-        guard let child else { return nil }
-        let signals = try? StopSignals()
-        while true {
-            if let status = child.wait(blocking: false) { return status }
-            if signals?.received != nil { return nil }
-            usleep(20_000)
-        }
+        child?.waitForExitUnlessStopped()
     }
 
     /// The stack of a sample, interned: equal stacks get equal ids. Nil for a process outside the

@@ -179,13 +179,7 @@ public final class Recorder {
     /// Waits for the launched command to exit after the recording ended, unless a stop signal
     /// arrives; never signals it. Nil when nothing was launched or it is still running.
     public func waitForCommand() -> ChildExitStatus? {
-        guard let child else { return nil }
-        let signals = try? StopSignals()
-        while true {
-            if let status = child.wait(blocking: false) { return status }
-            if signals?.received != nil { return nil }
-            usleep(20_000)
-        }
+        child?.waitForExitUnlessStopped()
     }
 
     /// The pid of the launched command, if any.

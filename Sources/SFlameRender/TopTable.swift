@@ -53,13 +53,7 @@ public enum TopTable {
     }
 
     static func grouped(_ n: Int64) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
+        groupedDecimal(n)
     }
 
     static func pad(_ s: String, _ width: Int) -> String { s.leftPadded(to: width, with: " ") }

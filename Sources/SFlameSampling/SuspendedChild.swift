@@ -64,6 +64,19 @@ public final class SuspendedChild {
         if exitStatus == nil { exitStatus = status }
     }
 
+    /// Waits for the child to exit after a recording ended, polling every 20 ms, unless a stop
+    /// signal (SIGINT, SIGTERM, SIGHUP; see `StopSignals`) arrives first; never signals it.
+    ///
+    /// - Returns: the exit status, or nil when a stop signal ended the wait.
+    public func waitForExitUnlessStopped() -> ChildExitStatus? {
+        let signals = try? StopSignals()
+        while true {
+            if let status = wait(blocking: false) { return status }
+            if signals?.received != nil { return nil }
+            usleep(20_000)
+        }
+    }
+
     /// Reaps the child if it has exited. The corresponding call is `waitpid`.
     ///
     /// - Parameter blocking: wait until it exits.

@@ -69,16 +69,12 @@ struct CollapseCommand: ParsableCommand {
 
     func validate() throws {
         if let output {
-            do {
-                try OutputFile.checkWritable(output)
-            } catch {
-                throw ValidationError(error.description)
-            }
+            try OutputFile.validateWritable(output)
         }
     }
 
     func run() throws {
-        do {
+        try exitingOnInputErrors {
             var merged: StackTrie?
             for path in inputs.isEmpty ? ["-"] : inputs {
                 let input = try ProfileInput.read(
@@ -100,12 +96,6 @@ struct CollapseCommand: ParsableCommand {
             } else {
                 FileHandle.standardOutput.write(Data(text))
             }
-        } catch let error as ProfileError {
-            Diagnostics.error(error.description)
-            throw SFlameExit.invalidInput
-        } catch let error as FileError {
-            Diagnostics.error(error.description)
-            throw SFlameExit.failure
         }
     }
 

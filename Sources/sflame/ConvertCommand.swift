@@ -45,15 +45,11 @@ struct ConvertCommand: ParsableCommand {
 
     func validate() throws {
         _ = try OutputFormat(path: output)
-        do {
-            try OutputFile.checkWritable(output)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        try OutputFile.validateWritable(output)
     }
 
     func run() throws {
-        do {
+        try exitingOnInputErrors {
             let format = try OutputFormat(path: output)
             let decoded = try ProfileInput.read(input, wanting: .profile()).decoded
             for warning in decoded.warnings { Diagnostics.warning("\(ProfileInput.displayName(input)): \(warning)") }
@@ -89,15 +85,6 @@ struct ConvertCommand: ParsableCommand {
             }
             try OutputFile.write(bytes, to: output)
             Diagnostics.notice("converted \(decoded.format) to \(format) in \(output)")
-        } catch let error as ProfileError {
-            Diagnostics.error(error.description)
-            throw SFlameExit.invalidInput
-        } catch let error as RenderError {
-            Diagnostics.error(error.description)
-            throw SFlameExit.invalidInput
-        } catch let error as FileError {
-            Diagnostics.error(error.description)
-            throw SFlameExit.failure
         }
     }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+import SFlameProfile
+import SFlameRender
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Messages on stderr, prefixed `sflame:`. The CLI is the only target that prints.
@@ -43,13 +46,7 @@ func formatSeconds(_ s: Double) -> String {
 
 /// An integer with thousands separators: 12,004.
 func Grouped(_ n: Int) -> String {
-    let digits = String(n.magnitude)
-    var out = ""
-    for (i, c) in digits.enumerated() {
-        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return n < 0 ? "-" + out : out
+    groupedDecimal(n)
 }
 
 /// Writes text to file descriptor 2 unbuffered (the C `stderr` global is not concurrency-safe
@@ -61,5 +58,23 @@ func writeStandardError(_ text: String) {
         let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
         if n <= 0 { break }
         offset += n
+    }
+}
+
+/// Runs a subcommand's work over input files: a malformed input (`ProfileError`, `RenderError`)
+/// is printed and exits with `SFlameExit.invalidInput` (2); a file that cannot be read or written
+/// (`FileError`) exits with `SFlameExit.failure` (1). Other errors pass through unchanged.
+func exitingOnInputErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ProfileError {
+        Diagnostics.error(error.description)
+        throw SFlameExit.invalidInput
+    } catch let error as RenderError {
+        Diagnostics.error(error.description)
+        throw SFlameExit.invalidInput
+    } catch let error as FileError {
+        Diagnostics.error(error.description)
+        throw SFlameExit.failure
     }
 }

@@ -126,11 +126,7 @@ struct DiffCommand: ParsableCommand {
         _ = try rules()
         for path in outputs {
             _ = try DiffOutput(path: path)
-            do {
-                try OutputFile.checkWritable(path)
-            } catch {
-                throw ValidationError(error.description)
-            }
+            try OutputFile.validateWritable(path)
         }
     }
 

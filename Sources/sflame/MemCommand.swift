@@ -167,7 +167,7 @@ struct MemCommand: ParsableCommand {
         if top < 0 { throw ValidationError("--top must not be negative.") }
         for path in resolvedOutputs {
             _ = try outputKind(path)
-            do { try OutputFile.checkWritable(path) } catch { throw ValidationError(error.description) }
+            try OutputFile.validateWritable(path)
         }
     }
 

@@ -6,10 +6,17 @@
 //                          write all, fchmod, fsync, close
 //                          rename(".out.svg.XXXXXX", "out.svg"), fsync the directory
 //   any failure       ──►  the temporary file is removed; out.svg is untouched
+import ArgumentParser
 import Glibc  // sflame is Linux-only (perf_event_open, ptrace)
 
 /// Atomic replacement of output files, for every command that writes one.
 enum OutputFile {
+    /// `checkWritable` for a command's `validate()`: the failure becomes argument-parser's
+    /// `ValidationError` (usage error, exit 64) with the same message.
+    static func validateWritable(_ path: String) throws {
+        do { try checkWritable(path) } catch { throw ValidationError(error.description) }
+    }
+
     /// Checks, before any work is done, that `path` can be written: its directory exists and is
     /// writable, and `path` is not a directory. The corresponding call is access(2).
     ///

@@ -125,11 +125,7 @@ struct RecordCommand: ParsableCommand {
         }
         for path in resolvedOutputs {
             _ = try OutputFormat(path: path)
-            do {
-                try OutputFile.checkWritable(path)
-            } catch {
-                throw ValidationError(error.description)
-            }
+            try OutputFile.validateWritable(path)
         }
     }
 

@@ -57,7 +57,7 @@ struct ReplayCommand: ParsableCommand {
         }
         for path in resolvedOutputs {
             _ = try OutputFormat(path: path)
-            do { try OutputFile.checkWritable(path) } catch { throw ValidationError(error.description) }
+            try OutputFile.validateWritable(path)
         }
     }
 

@@ -46,7 +46,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try exitingOnInputErrors {
             let decoded = try ProfileInput.read(input, wanting: .profile()).decoded
             for warning in decoded.warnings { Diagnostics.warning("\(ProfileInput.displayName(input)): \(warning)") }
             let profile = decoded.profile
@@ -67,12 +67,6 @@ struct ReportCommand: ParsableCommand {
             let lines = TopTable.lines(
                 totals, total: profile.totalValue(sampleTypeIndex: index), top: top, bySelf: by == .self, unit: unit)
             print(lines.joined(separator: "\n"))
-        } catch let error as ProfileError {
-            Diagnostics.error(error.description)
-            throw SFlameExit.invalidInput
-        } catch let error as FileError {
-            Diagnostics.error(error.description)
-            throw SFlameExit.failure
         }
     }
 }

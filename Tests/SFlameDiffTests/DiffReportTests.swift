@@ -5,12 +5,13 @@
 import Foundation
 import SFlameDiff
 import SFlameProfile
+import SFlameTestSupport
 import Testing
 
 struct DiffReportTests {
     static func diff() throws -> ProfileDiff {
-        let before = try FoldedProfile.parse(GoldenFile.fixture("report/service.before.folded")).profile
-        let after = try FoldedProfile.parse(GoldenFile.fixture("report/service.after.folded")).profile
+        let before = try FoldedProfile.parse(goldenFiles.fixture("report/service.before.folded")).profile
+        let after = try FoldedProfile.parse(goldenFiles.fixture("report/service.after.folded")).profile
         return try ProfileDiff(baseline: before, comparison: after)
     }
 
@@ -23,17 +24,17 @@ struct DiffReportTests {
     }
 
     @Test func textMatchesGolden() throws {
-        GoldenFile.check(try Self.report(rules: ["5", "render_.*:1"]).text(), golden: "report/expected/service.txt")
-        GoldenFile.check(try Self.report(top: 2).text(), golden: "report/expected/service-top2.txt")
+        goldenFiles.check(try Self.report(rules: ["5", "render_.*:1"]).text(), golden: "report/expected/service.txt")
+        goldenFiles.check(try Self.report(top: 2).text(), golden: "report/expected/service-top2.txt")
     }
 
     @Test func markdownMatchesGolden() throws {
-        GoldenFile.check(try Self.report(rules: ["5"]).markdown(), golden: "report/expected/service.md")
+        goldenFiles.check(try Self.report(rules: ["5"]).markdown(), golden: "report/expected/service.md")
     }
 
     @Test func jsonMatchesGoldenAndParses() throws {
         let json = try Self.report(top: 1, rules: ["5"]).json()
-        GoldenFile.check(json, golden: "report/expected/service.json")
+        goldenFiles.check(json, golden: "report/expected/service.json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let functions = try #require(object["functions"] as? [[String: Any]])
         #expect(functions.count == (try Self.diff()).functions.count, "JSON lists every function, whatever --top says")

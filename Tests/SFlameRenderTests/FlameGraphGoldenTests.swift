@@ -5,6 +5,7 @@
 import Foundation
 import SFlameProfile
 import SFlameRender
+import SFlameTestSupport
 import Testing
 
 struct FlameGraphGoldenTests {
@@ -34,7 +35,7 @@ struct FlameGraphGoldenTests {
 
     static func input(_ name: String) throws -> FoldedProfile {
         let file = name == "basic-reverse-factor" ? "basic" : name
-        return try FoldedProfile.parse(GoldenFile.fixture("flamegraph/\(file).folded"), source: file).profile
+        return try FoldedProfile.parse(goldenFiles.fixture("flamegraph/\(file).folded"), source: file).profile
     }
 
     @Test(arguments: cases)
@@ -42,18 +43,18 @@ struct FlameGraphGoldenTests {
         let output = try FlameGraph.render(Self.input(c.name), options: c.options)
         let svg = output.svgText
         _ = try ParsedSVG(svg)
-        GoldenFile.check(GoldenFile.withoutScript(svg), golden: "flamegraph/expected/\(c.name).svg")
+        goldenFiles.check(GoldenFiles.withoutScript(svg), golden: "flamegraph/expected/\(c.name).svg")
     }
 
     @Test(arguments: [false, true])
     func differentialSVGMatchesGolden(negate: Bool) throws {
-        let before = try FoldedProfile.parse(GoldenFile.fixture("flamegraph/differential.before.folded")).profile
-        let after = try FoldedProfile.parse(GoldenFile.fixture("flamegraph/differential.after.folded")).profile
+        let before = try FoldedProfile.parse(goldenFiles.fixture("flamegraph/differential.before.folded")).profile
+        let after = try FoldedProfile.parse(goldenFiles.fixture("flamegraph/differential.after.folded")).profile
         let svg = try FlameGraph.renderDifferential(
             baseline: before, comparison: after, options: FlameGraphOptions(negate: negate)
         ).svgText
         _ = try ParsedSVG(svg)
         let name = negate ? "differential-negate" : "differential"
-        GoldenFile.check(GoldenFile.withoutScript(svg), golden: "flamegraph/expected/\(name).svg")
+        goldenFiles.check(GoldenFiles.withoutScript(svg), golden: "flamegraph/expected/\(name).svg")
     }
 }
