@@ -242,7 +242,8 @@ public final class AllocationProfiler {
             do {
                 tracefs = try UprobeDefinition.locateWritableTraceFS()
             } catch {
-                reason = error.errno.map { "\(error.operation) failed (\(ErrnoName.name($0)))" } ?? error.operation + " failed"
+                let errnoName = error.errno.map { " (\(ErrnoName.name($0)))" } ?? ""
+                reason = "\(error.operation) failed\(errnoName)"
             }
         } else {
             reason = "tracefs cannot take the path \(module.probePath) (white space)"
@@ -254,8 +255,8 @@ public final class AllocationProfiler {
             for probe in probes {
                 let name = UprobeDefinition.eventName(label: probe.function.symbolName, isReturn: probe.isReturn)
                 do {
-                    definitions.append(
-                        try UprobeDefinition.define(event(probe, .tracefs(id: 0)), group: group, name: name, in: tracefs))
+                    let unplaced = event(probe, .tracefs(id: 0))
+                    definitions.append(try UprobeDefinition.define(unplaced, group: group, name: name, in: tracefs))
                 } catch {
                     throw MemoryError(error)
                 }

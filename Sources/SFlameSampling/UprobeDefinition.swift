@@ -53,7 +53,8 @@ public final class UprobeDefinition {
         var name = String(
             label.unicodeScalars.map { scalar -> Character in
                 let v = scalar.value
-                let valid = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F
+                let valid =
+                    (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F
                 return valid ? Character(scalar) : "_"
             })
         if name.isEmpty || name.first!.isNumber { name = "p_" + name }
@@ -160,7 +161,8 @@ public final class UprobeDefinition {
         guard let text = try? ProcFS.readText(uprobeEventsPath(in: tracefs)) else { return 0 }
         let own = getpid()
         var removed = 0
-        for (group, name) in staleDefinitions(inUprobeEvents: text, isRunning: { $0 == own || kill($0, 0) == 0 || errno == EPERM }) {
+        let stale = staleDefinitions(inUprobeEvents: text) { $0 == own || kill($0, 0) == 0 || errno == EPERM }
+        for (group, name) in stale {
             if (try? append(deletionText(group: group, name: name), tracefs: tracefs)) != nil { removed += 1 }
         }
         return removed
@@ -178,7 +180,8 @@ public final class UprobeDefinition {
         let bytes = Array((line + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if written != bytes.count {
-            throw SamplingError(.systemCall, operation: "writing '\(line)' to \(path)", errno: written < 0 ? errno : EIO)
+            let code = written < 0 ? errno : EIO
+            throw SamplingError(.systemCall, operation: "writing '\(line)' to \(path)", errno: code)
         }
     }
 

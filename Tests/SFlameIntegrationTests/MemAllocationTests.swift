@@ -101,7 +101,8 @@ import Testing
         // The functions named in the notice: one entry probe each, and for leaks a return probe on
         // each allocation function.
         let notice = try #require(stderr.split(separator: "\n").first { $0.contains("probes on ") })
-        let names = notice.split(separator: "probes on ")[1].split(separator: " in ")[0].split(separator: ", ").map(String.init)
+        let list = notice.split(separator: "probes on ")[1].split(separator: " in ")[0]
+        let names = list.split(separator: ", ").map(String.init)
         var expected = Set(names)
         if mode == "--leaks" {
             for name in names where name != "free" && name != "sdallocx" { expected.insert(name + "_ret") }
@@ -113,7 +114,8 @@ import Testing
         #expect(try uprobeDefinitions(group: group).isEmpty, "definitions deleted at the end")
         #expect(!stderr.contains("uprobe PMU"), "no fallback as root: \(stderr)")
         if mode == "--alloc" {
-            #expect(try FoldedStacks(file: dir.file("t.folded")).share(containing: ["worker", "worker_alloc", "malloc"]) > 0.9)
+            let folded = try FoldedStacks(file: dir.file("t.folded"))
+            #expect(folded.share(containing: ["worker", "worker_alloc", "malloc"]) > 0.9)
         }
     }
 
@@ -129,7 +131,9 @@ import Testing
         _ = try killed.stop(signal: SIGKILL)
         #expect(!(try uprobeDefinitions(group: group).isEmpty), "left behind by the killed sflame")
         try waitUntil("no breakpoint without perf events") { (try? entry.liveBytes()) == (try? entry.fileBytes()) }
-        let next = SFlameBinary.run(["mem", "--pid", "\(target.pid)", "--alloc", "-d", "0.5", "-o", dir.file("a.folded")])
+        let next = SFlameBinary.run([
+            "mem", "--pid", "\(target.pid)", "--alloc", "-d", "0.5", "-o", dir.file("a.folded"),
+        ])
         #expect(next.status == 0, "\(next.standardError)")
         #expect(try uprobeDefinitions(group: group).isEmpty, "deleted by the next sflame")
         #expect(target.state != nil && !["T", "t", "Z"].contains(target.state!))
@@ -222,8 +226,10 @@ func uprobeDefinitions(group: String) throws -> [(name: String, line: String)] {
 /// The perf_event descriptors a process holds.
 func openPerfEvents(of pid: Int32) -> Int {
     let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-    return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == "anon_inode:[perf_event]" }
-        .count
+    return fds.filter {
+        let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")
+        return link == "anon_inode:[perf_event]"
+    }.count
 }
 
 /// sflame running in the background, with its stderr captured.
