@@ -5,6 +5,10 @@ import SFlameRecord
 import SFlameSampling
 import SFlameSymbolication
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What an allocation profile records.
 public struct AllocationProfileOptions: Sendable {
     public enum Kind: Sendable, Equatable {
@@ -77,9 +81,12 @@ public struct AllocationProfile: Sendable {
 /// registers (the size arguments, the returned pointer), the top of its stack (the caller's
 /// return address) and its callchain.
 ///
-/// The probes are removed when the recording ends, however it ends (the event descriptors
-/// close; if sflame dies, the kernel closes them), and they only ever trap and resume: the
-/// target's memory and code are as before afterwards.
+/// Each probe is defined once in tracefs and shared by the perf events of every thread (see
+/// `place`); without a writable tracefs, each perf event gets its own probe from the uprobe PMU.
+/// The breakpoints are removed when the recording ends, however it ends (the event descriptors
+/// close; if sflame dies, the kernel closes them; a tracefs definition without events places
+/// none, and is deleted at the end or by the next sflame), and they only ever trap and resume:
+/// the target's memory and code are as before afterwards.
 @available(*, noasync, message: "blocks the calling thread for the whole recording")
 public final class AllocationProfiler {
     public let options: AllocationProfileOptions
@@ -109,26 +116,34 @@ public final class AllocationProfiler {
         }
     }
 
+    /// Set by `run` before the recording starts when the probes could not be defined in tracefs
+    /// and go through the uprobe PMU instead (not root): stopping then takes about 0.1 s per probe
+    /// and thread. One line, for the user.
+    public private(set) var placementNotice: String?
+
     /// The pid of the launched command, if any.
     public var commandPID: Int32? { recorder?.commandPID }
 
     /// Records until the duration passes, a stop signal arrives or the target exits.
     ///
     /// Throws: `MemoryError` when the probes cannot be placed (`.permissionDenied` without root
-    /// or CAP_PERFMON, `.probeFailed` without the uprobe PMU).
+    /// or CAP_PERFMON, `.probeFailed` when the kernel rejects a definition or has neither
+    /// tracefs uprobe events nor the uprobe PMU).
     public func run(
         module: AllocatorModule, onStart: () -> Void = {}, progress: (RecordingProgress) -> Void = { _ in }
     ) throws(MemoryError) -> AllocationProfile {
-        let pmu: UprobePMU
-        do { pmu = try UprobePMU.load() } catch { throw MemoryError(error) }
         let probes = Self.probes(module: module, kind: options.kind)
-        let events = probes.map { Self.configuration($0, module: module, pmu: pmu) }
+        let placed = try Self.place(probes, module: module)
+        placementNotice = placed.notice
+        let events = zip(probes, placed.events).map { Self.configuration($0, event: $1) }
         let recorder = EventRecorder(
             options: EventRecorderOptions(
                 target: options.target, events: events, durationSeconds: options.durationSeconds,
                 bufferPages: options.bufferPages ?? (options.kind == .leaks ? 1024 : 512),
                 debugInfoPaths: options.debugInfoPaths))
         self.recorder = recorder
+        // The definitions are deleted after the recorder closed every perf event on them.
+        defer { withExtendedLifetime(placed.definitions) {} }
         var tracker = AllocationTracker(mode: options.kind == .leaks ? .liveAllocations : .allocations)
         let recording: EventRecording
         do {
@@ -178,7 +193,7 @@ public final class AllocationProfiler {
     /// - frees and returns: the registers only (the pointer freed or returned);
     /// - posix_memalign's return: also 512 stack bytes, where `*memptr` usually is (a local of the
     ///   caller).
-    static func configuration(_ probe: Probe, module: AllocatorModule, pmu: UprobePMU) -> PerfEventConfiguration {
+    static func configuration(_ probe: Probe, event: UprobeEvent) -> PerfEventConfiguration {
         var sampleType: PerfSampleType = [.ip, .tid, .time, .regsUser]
         var stackBytes: UInt32 = 0
         if !probe.isReturn && probe.function.isAllocation {
@@ -189,17 +204,71 @@ public final class AllocationProfiler {
             stackBytes = 512
         }
         return PerfEventConfiguration(
-            event: .uprobe(
-                UprobeEvent(
-                    path: module.probePath, fileOffset: probe.fileOffset, isReturn: probe.isReturn,
-                    label: probe.function.symbolName, pmu: pmu)),
+            event: .uprobe(event),
             frequencyHz: nil, period: 1, sampleType: sampleType, excludeKernel: true,
             userRegisterMask: ProbeRegisters.mask, userStackBytes: stackBytes,
             // Not inherited: the kernel would set up the child event of a uprobe-PMU event in the
             // target's clone(), reading `config1` (a pointer into sflame's memory) in the target's
             // address space, and fail the clone with EFAULT: pthread_create would fail in the
-            // target. The recorder attaches threads started later by itself instead.
+            // target. The recorder attaches threads started later by itself instead, for both
+            // placements, so that they record the same.
             inherit: false)
+    }
+
+    /// The probes as perf events open them, with the definitions that must outlive those events.
+    struct Placement {
+        var events: [UprobeEvent]
+        var definitions: [UprobeDefinition]
+        var notice: String?
+    }
+
+    /// Defines each probe once in tracefs (group `sflame_PID`, names such as `malloc` and
+    /// `malloc_ret`), after deleting definitions that a killed sflame left behind; per-thread
+    /// perf events are then tracepoint events on them and close quickly. Without a writable
+    /// tracefs (not root) the probes go through the uprobe PMU, with a notice of what stopping
+    /// costs then.
+    ///
+    /// Throws: `.probeFailed` or `.permissionDenied` when the kernel rejects a definition (with
+    /// its `error_log` explanation), or when neither tracefs nor the uprobe PMU is available.
+    static func place(_ probes: [Probe], module: AllocatorModule) throws(MemoryError) -> Placement {
+        func event(_ probe: Probe, _ placement: UprobeEvent.Placement) -> UprobeEvent {
+            UprobeEvent(
+                path: module.probePath, fileOffset: probe.fileOffset, isReturn: probe.isReturn,
+                label: probe.function.symbolName, placement: placement)
+        }
+        var tracefs: String?
+        var reason = ""
+        if UprobeDefinition.canDefine(path: module.probePath) {
+            do {
+                tracefs = try UprobeDefinition.locateWritableTraceFS()
+            } catch {
+                let errnoName = error.errno.map { " (\(ErrnoName.name($0)))" } ?? ""
+                reason = "\(error.operation) failed\(errnoName)"
+            }
+        } else {
+            reason = "tracefs cannot take the path \(module.probePath) (white space)"
+        }
+        if let tracefs {
+            UprobeDefinition.removeStale(in: tracefs)
+            let group = UprobeDefinition.group(pid: getpid())
+            var definitions: [UprobeDefinition] = []
+            for probe in probes {
+                let name = UprobeDefinition.eventName(label: probe.function.symbolName, isReturn: probe.isReturn)
+                do {
+                    let unplaced = event(probe, .tracefs(id: 0))
+                    definitions.append(try UprobeDefinition.define(unplaced, group: group, name: name, in: tracefs))
+                } catch {
+                    throw MemoryError(error)
+                }
+            }
+            return Placement(events: definitions.map(\.event), definitions: definitions, notice: nil)
+        }
+        let pmu: UprobePMU
+        do { pmu = try UprobePMU.load() } catch { throw MemoryError(error) }
+        return Placement(
+            events: probes.map { event($0, .pmu(pmu)) }, definitions: [],
+            notice: "\(reason): the probes go through the uprobe PMU, and stopping will take about 0.1 s per probe "
+                + "per thread (\(probes.count) probes); run as root to avoid it.")
     }
 
     /// Entry probes on every allocation function (and, for leaks, on the frees and return probes

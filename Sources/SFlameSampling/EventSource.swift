@@ -15,8 +15,8 @@ public enum EventSource: Hashable, Sendable, CustomStringConvertible {
     case hardware(HardwareCounter)
     /// A tracepoint (PERF_TYPE_TRACEPOINT) by its id from tracefs `events/GROUP/NAME/id`.
     case tracepoint(name: String, id: UInt64)
-    /// A user-space probe or return probe on an instruction of an ELF file (the `uprobe` PMU);
-    /// period 1 samples every hit.
+    /// A user-space probe or return probe on an instruction of an ELF file (defined in tracefs,
+    /// or through the `uprobe` PMU); period 1 samples every hit.
     case uprobe(UprobeEvent)
 
     public enum HardwareCounter: UInt64, Sendable {
@@ -76,7 +76,7 @@ public enum EventSource: Hashable, Sendable, CustomStringConvertible {
         case .pageFaults: return (1, 2)  // PERF_COUNT_SW_PAGE_FAULTS
         case .hardware(let c): return (0, c.rawValue)  // PERF_TYPE_HARDWARE
         case .tracepoint(_, let id): return (2, id)  // PERF_TYPE_TRACEPOINT
-        case .uprobe(let probe): return (probe.pmu.type, probe.config)  // the uprobe PMU's dynamic type
+        case .uprobe(let probe): return probe.typeAndConfig  // the PMU's dynamic type, or a tracepoint
         }
     }
 }

@@ -66,7 +66,7 @@ public final class PerfEvent {
         attr.clockid = Int32(CLOCK_MONOTONIC)
 
         let fd: Int32
-        if case .uprobe(let probe) = configuration.event {
+        if case .uprobe(let probe) = configuration.event, probe.passesPathToKernel {
             // config1 points to the path only for the duration of the call: the kernel copies it.
             fd = probe.path.withCString { path in
                 attr.config1 = UInt64(UInt(bitPattern: path))

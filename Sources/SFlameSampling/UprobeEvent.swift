@@ -52,9 +52,24 @@ public struct UprobePMU: Hashable, Sendable {
 /// event is attached to it, and then resumes it. A return probe fires when the probed function
 /// returns to its caller instead.
 ///
-/// Source: perf_event_open(2): `config1` (`uprobe_path`) points to the file's path, `config2`
-/// (`probe_offset`) is the instruction's byte offset in the file.
+/// Two placements give the same samples (a trace_uprobe's perf handler either way):
+/// - `.tracefs`: the probe is defined once in tracefs (`UprobeDefinition`) and every perf event
+///   is a tracepoint event on its id; many events share one probe and close quickly.
+/// - `.pmu`: each perf event creates its own probe through the uprobe PMU (`config1` points to
+///   the path, `config2` is the offset); closing each event removes its probe and waits for an
+///   RCU grace period (about 0.1 s per event, one at a time).
+///
+/// Source: perf_event_open(2) ("kprobe and uprobe"); Documentation/trace/uprobetracer.rst.
 public struct UprobeEvent: Hashable, Sendable, CustomStringConvertible {
+    /// How the perf events of a probe reach it.
+    public enum Placement: Hashable, Sendable {
+        /// Each perf event creates its own probe through the uprobe PMU.
+        case pmu(UprobePMU)
+        /// A probe defined in tracefs: perf events are PERF_TYPE_TRACEPOINT events on `id`
+        /// (`events/GROUP/NAME/id`).
+        case tracefs(id: UInt64)
+    }
+
     /// The file the probe is in (as the target maps it; the kernel resolves it to an inode).
     public var path: String
     /// Byte offset of the probed instruction in the file (not a virtual address).
@@ -63,21 +78,32 @@ public struct UprobeEvent: Hashable, Sendable, CustomStringConvertible {
     public var isReturn: Bool
     /// A name for messages, such as `malloc`.
     public var label: String
-    public var pmu: UprobePMU
+    public var placement: Placement
 
-    public init(path: String, fileOffset: UInt64, isReturn: Bool, label: String, pmu: UprobePMU) {
+    public init(path: String, fileOffset: UInt64, isReturn: Bool, label: String, placement: Placement) {
         self.path = path
         self.fileOffset = fileOffset
         self.isReturn = isReturn
         self.label = label
-        self.pmu = pmu
+        self.placement = placement
     }
 
     /// `uprobe:malloc` or `uretprobe:malloc`.
     public var description: String { "\(isReturn ? "uretprobe" : "uprobe"):\(label)" }
 
-    /// `perf_event_attr.config`.
-    var config: UInt64 { isReturn ? 1 << UInt64(pmu.retprobeBit) : 0 }
+    /// `perf_event_attr.type` and `config`.
+    var typeAndConfig: (type: UInt32, config: UInt64) {
+        switch placement {
+        case .pmu(let pmu): return (pmu.type, isReturn ? 1 << UInt64(pmu.retprobeBit) : 0)
+        case .tracefs(let id): return (2, id)  // PERF_TYPE_TRACEPOINT
+        }
+    }
+
+    /// Whether `perf_event_attr.config1`/`config2` carry the path and offset (PMU probes only).
+    var passesPathToKernel: Bool {
+        if case .pmu = placement { return true }
+        return false
+    }
 }
 
 extension String {

@@ -22,6 +22,7 @@ extension MemCommand {
             result = try profiler.run(
                 module: module,
                 onStart: {
+                    if let notice = profiler.placementNotice { Diagnostics.warning(notice) }
                     Diagnostics.notice(
                         "tracing \(kind == .leaks ? "allocations, frees and returns" : "allocations") of \(what): "
                             + "probes on \(names) in \(module.path); Ctrl-C to stop.")

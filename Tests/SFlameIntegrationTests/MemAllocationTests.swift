@@ -78,6 +78,92 @@ import Testing
         }
     }
 
+    /// Each probe is defined once in tracefs and the per-thread perf events share it: while
+    /// recording a many-thread target, `uprobe_events` holds one line per probe (not one probe
+    /// per thread and function, which made stopping take ~0.1 s per event), and none afterwards.
+    @Test(arguments: ["--alloc", "--leaks"])
+    func probesAreDefinedOnceAndSharedByEveryThread(mode: String) throws {
+        let dir = try TemporaryDirectory()
+        let target = try SampleProcess(try Samples.path("thread-alloc"), arguments: ["30"])
+        let sflame = try BackgroundSFlame(["mem", "--pid", "\(target.pid)", mode, "-o", dir.file("t.folded")])
+        let group = "sflame_\(sflame.process.processIdentifier)"
+        try sflame.waitForStandardError(containing: "Ctrl-C to stop")
+        let defined = try uprobeDefinitions(group: group)
+        // Threads come and go every 50 ms: the recorder attaches each one, every probe on it.
+        var perfEvents = 0
+        try waitUntil("sflame has attached eight threads") {
+            perfEvents = openPerfEvents(of: sflame.process.processIdentifier)
+            return perfEvents >= 8 * max(defined.count, 1)
+        }
+        #expect(try uprobeDefinitions(group: group).count == defined.count, "no definition per thread")
+        let (status, stderr) = try sflame.stop(signal: SIGINT)
+        #expect(status == 0, "\(stderr)")
+        // The functions named in the notice: one entry probe each, and for leaks a return probe on
+        // each allocation function.
+        let notice = try #require(stderr.split(separator: "\n").first { $0.contains("probes on ") })
+        let list = notice.split(separator: "probes on ")[1].split(separator: " in ")[0]
+        let names = list.split(separator: ", ").map(String.init)
+        var expected = Set(names)
+        if mode == "--leaks" {
+            for name in names where name != "free" && name != "sdallocx" { expected.insert(name + "_ret") }
+        }
+        #expect(Set(defined.map(\.name)) == expected, "\(defined)")
+        #expect(defined.count == expected.count, "one definition per probe: \(defined)")
+        #expect(defined.allSatisfy { $0.line.hasPrefix($0.name.hasSuffix("_ret") ? "r:" : "p:") })
+        #expect(perfEvents >= 8 * defined.count, "\(perfEvents) perf events share \(defined.count) probes")
+        #expect(try uprobeDefinitions(group: group).isEmpty, "definitions deleted at the end")
+        #expect(!stderr.contains("uprobe PMU"), "no fallback as root: \(stderr)")
+        if mode == "--alloc" {
+            let folded = try FoldedStacks(file: dir.file("t.folded"))
+            #expect(folded.share(containing: ["worker", "worker_alloc", "malloc"]) > 0.9)
+        }
+    }
+
+    /// An sflame killed with SIGKILL cannot delete its definitions; they place no breakpoint
+    /// (the kernel closed the perf events), and the next sflame deletes them.
+    @Test func definitionsOfAKilledSFlameAreDeletedAtTheNextStart() throws {
+        let dir = try TemporaryDirectory()
+        let target = try SampleProcess(try Samples.path("alloc-split"), arguments: ["0", "2000"])
+        let entry = try LibcFunction(pid: target.pid, symbol: "malloc")
+        let killed = try BackgroundSFlame(["mem", "--pid", "\(target.pid)", "--alloc", "-o", dir.file("k.folded")])
+        let group = "sflame_\(killed.process.processIdentifier)"
+        try killed.waitForStandardError(containing: "Ctrl-C to stop")
+        _ = try killed.stop(signal: SIGKILL)
+        #expect(!(try uprobeDefinitions(group: group).isEmpty), "left behind by the killed sflame")
+        try waitUntil("no breakpoint without perf events") { (try? entry.liveBytes()) == (try? entry.fileBytes()) }
+        let next = SFlameBinary.run([
+            "mem", "--pid", "\(target.pid)", "--alloc", "-d", "0.5", "-o", dir.file("a.folded"),
+        ])
+        #expect(next.status == 0, "\(next.standardError)")
+        #expect(try uprobeDefinitions(group: group).isEmpty, "deleted by the next sflame")
+        #expect(target.state != nil && !["T", "t", "Z"].contains(target.state!))
+    }
+
+    /// Without a writable tracefs (here: not root, but CAP_SYS_ADMIN and CAP_SYS_PTRACE) the
+    /// probes go through the uprobe PMU, with a notice of what stopping costs, and record alike.
+    @Test(.enabled(if: getuid() == 0, "switching to the nobody user needs root"))
+    func withoutWritableTracefsProbesGoThroughTheUprobePMU() throws {
+        let dir = try TemporaryDirectory()
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir.path)
+        let binary = dir.file("sflame")
+        try FileManager.default.copyItem(atPath: SFlameBinary.path, toPath: binary)
+        let target = try SampleProcess(try Samples.path("alloc-split"), arguments: ["0", "5000"])
+        let result = ProcessRunner.run(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+sys_admin,+sys_ptrace",
+                "--ambient-caps=+sys_admin,+sys_ptrace", binary, "mem", "--pid", "\(target.pid)", "--alloc", "-d", "1",
+                "-o", dir.file("a.folded"),
+            ],
+            environment: ["LD_LIBRARY_PATH": ProcessInfo.processInfo.environment["LD_LIBRARY_PATH"] ?? ""])
+        #expect(result.status == 0, "\(result.standardError)")
+        let warning = result.standardError.split(separator: "\n").filter { $0.contains("uprobe PMU") }
+        #expect(warning.count == 1 && warning[0].contains("0.1 s per probe per thread"), "\(result.standardError)")
+        let folded = try FoldedStacks(file: dir.file("a.folded"))
+        #expect(abs(folded.share(containing: ["run_rounds", "alloc_big"]) - 0.75) <= 0.10)
+        #expect(target.state != nil && !["T", "t", "Z"].contains(target.state!))
+    }
+
     @Test(arguments: [SIGINT, SIGKILL])
     func interruptingSFlameRemovesTheProbesAndLeavesTheTargetRunning(signal: Int32) throws {
         let dir = try TemporaryDirectory()
@@ -123,6 +209,27 @@ import Testing
         let folded = try FoldedStacks(file: dir.file("a.folded"))
         #expect(abs(folded.share(containing: ["run_rounds", "alloc_big"]) - 0.75) <= 0.10)
     }
+}
+
+/// The probe definitions of one group in tracefs `uprobe_events`: the event name and the line.
+func uprobeDefinitions(group: String) throws -> [(name: String, line: String)] {
+    let path = ["/sys/kernel/tracing/uprobe_events", "/sys/kernel/debug/tracing/uprobe_events"].first {
+        FileManager.default.fileExists(atPath: $0)
+    }
+    let text = try String(contentsOfFile: try #require(path), encoding: .utf8)
+    return text.split(separator: "\n").compactMap { line in
+        guard let head = line.split(separator: " ").first, head.dropFirst(2).hasPrefix("\(group)/") else { return nil }
+        return (String(head.dropFirst(2 + group.count + 1)), String(line))
+    }
+}
+
+/// The perf_event descriptors a process holds.
+func openPerfEvents(of pid: Int32) -> Int {
+    let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+    return fds.filter {
+        let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")
+        return link == "anon_inode:[perf_event]"
+    }.count
 }
 
 /// sflame running in the background, with its stderr captured.
