@@ -59,7 +59,8 @@ public enum AllocatorLocator {
                 "Cannot read /proc/\(pid)/maps (\(error.errno.map(ErrnoName.name) ?? "EACCES")): profiling allocations "
                     + "needs ptrace access to the process (its user, or CAP_SYS_PTRACE) and, to place uprobes, root or "
                     + "CAP_PERFMON (Linux 5.8+; CAP_SYS_ADMIN before). Run sflame as root, or grant both: "
-                    + "`setcap cap_perfmon,cap_sys_ptrace+ep $(which sflame)`.")
+                    + "`setcap cap_perfmon,cap_sys_ptrace+ep $(which sflame)` (add cap_sys_admin where the "
+                    + "uprobe PMU is still refused).")
         } catch {
             throw MemoryError(error)
         }

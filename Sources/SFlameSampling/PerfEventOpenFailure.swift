@@ -63,7 +63,8 @@ public enum PerfEventOpenFailure {
                 explanation: "Probing allocator functions (uprobes) needs root, or CAP_PERFMON (Linux 5.8+; "
                     + "CAP_SYS_ADMIN before) together with CAP_SYS_PTRACE to reach another user's process, whatever "
                     + "kernel.perf_event_paranoid says (currently \(paranoid)). Run sflame as root, or grant the "
-                    + "capabilities: `setcap cap_perfmon,cap_sys_ptrace+ep $(which sflame)`. The /proc memory "
+                    + "capabilities: `setcap cap_perfmon,cap_sys_ptrace+ep $(which sflame)` (some kernels still refuse the uprobe PMU without "
+                    + "CAP_SYS_ADMIN: add cap_sys_admin then). The /proc memory "
                     + "timeline (`sflame mem` without --alloc/--leaks) needs no such privilege.")
         case 2:  // ENOENT: the path does not resolve
             return SamplingError(
