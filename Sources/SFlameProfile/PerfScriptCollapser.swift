@@ -12,9 +12,10 @@
 // The root frame is the comm (spaces become `_`), `comm-PID` with `includePID`, or
 // `comm-PID/TID` with `includeTID`; each sample weighs its period (1 when perf printed none).
 //
-// Speed: each distinct (symbol, module) is named once and cached as interned name ids, and a
-// sample is added to a `StackTrie` with one hash lookup per frame, so no string is built per
-// sample. The input is read in chunks and never held whole.
+// Speed: each distinct (symbol, module) is named once and cached as interned name ids (keyed
+// without the symbol's offset, so the cache stays small), and a sample is added to a
+// `StackTrie` with one hash lookup per frame, so no string is built per sample. The input is
+// read in chunks and never held whole.
 
 /// Folds `perf script` text into a `StackTrie`, chunk by chunk.
 public struct PerfScriptCollapser: Sendable {
@@ -84,23 +85,14 @@ public struct PerfScriptCollapser: Sendable {
 private struct CollapseSink: PerfScriptSink, Sendable {
     let options: PerfScriptFoldOptions
     var trie = StackTrie()
-    /// First-level cache: the frame line's text after the address (with the address under
-    /// `includeAddresses`), exactly as read, one table per Java-ness of the comm. Most lines
-    /// hit here with one hash and one comparison.
-    private var lineKeys = ByteInterner()
-    private var javaLineKeys = ByteInterner()
-    /// Per first-level key k: its name ids are `lineIDs[lineStarts[k]..<lineStarts[k + 1]]`
-    /// (and the same for the Java table).
-    private var lineStarts: [Int] = [0]
-    private var lineIDs: [Int32] = []
-    private var javaLineStarts: [Int] = [0]
-    private var javaLineIDs: [Int32] = []
-    /// Second-level cache, for lines that differ only in their address or offset: Java flag,
-    /// symbol without its offset, module. Index into `partsIDs` like the first level.
+    /// Frame names by what decides them: Java flag, symbol without its offset, module (and the
+    /// address of a frame without a symbol under `includeAddresses`). Keyed without the offset,
+    /// the table holds one entry per function and module (thousands, where the lines differ
+    /// by offset in tens of thousands), so it stays in the cache. Per key k: its name ids are
+    /// `partsIDs[partsStarts[k]..<partsStarts[k + 1]]`.
     private var partsKeys = ByteInterner()
     private var partsStarts: [Int] = [0]
     private var partsIDs: [Int32] = []
-    private var key: [UInt8] = []
     /// The current sample's name ids, one group per frame line, leaf first.
     private var ids: [Int32] = []
     private var groupStarts: [Int] = []
@@ -129,7 +121,7 @@ private struct CollapseSink: PerfScriptSink, Sendable {
         weight = options.weight == .period ? max(header.period ?? 1, 1) : 1
         // The root frame depends on comm, pid and tid only: reuse it while they repeat.
         let idEnd = header.tid.upperBound
-        if previousHeader.count == idEnd && previousHeader.elementsEqual(UnsafeBufferPointer(rebasing: line[0..<idEnd])) {
+        if bytesEqual(previousHeader, UnsafeBufferPointer(rebasing: line[0..<idEnd])) {
             return
         }
         previousHeader.removeAll(keepingCapacity: true)
@@ -153,52 +145,41 @@ private struct CollapseSink: PerfScriptSink, Sendable {
     }
 
     @inline(__always)
-    mutating func frame(_ frame: PerfScriptFrameLine) {
-        let keyStart = options.includeAddresses ? frame.addressStart : frame.addressEnd
-        let text = UnsafeBufferPointer(rebasing: frame.line[keyStart..<frame.end])
+    mutating func frame(_ line: PerfScriptFrameLine) {
         groupStarts.append(ids.count)
-        if isJava {
-            let (k, inserted) = javaLineKeys.intern(text)
-            if inserted {
-                javaLineIDs.append(contentsOf: namesOfNewLine(frame))
-                javaLineStarts.append(javaLineIDs.count)
-            }
-            ids.append(contentsOf: javaLineIDs[javaLineStarts[Int(k)]..<javaLineStarts[Int(k) + 1]])
-        } else {
-            let (k, inserted) = lineKeys.intern(text)
-            if inserted {
-                lineIDs.append(contentsOf: namesOfNewLine(frame))
-                lineStarts.append(lineIDs.count)
-            }
-            let start = lineStarts[Int(k)]
-            let end = lineStarts[Int(k) + 1]
-            if end - start == 1 {
-                ids.append(lineIDs[start])
-            } else {
-                ids.append(contentsOf: lineIDs[start..<end])
-            }
-        }
         // A line with no names (skipped by the rules) leaves an empty group: harmless.
-    }
-
-    /// The name ids of a frame line not seen before: from the second-level cache, or named now.
-    private mutating func namesOfNewLine(_ line: PerfScriptFrameLine) -> [Int32] {
-        guard let frame = line.parse() else { return [] }
+        let frame = line.parse()
         let symbol = PerfScriptFrameNames.strippingOffset(frame.symbol)
-        key.removeAll(keepingCapacity: true)
-        key.append(isJava ? 1 : 0)
-        key.append(contentsOf: symbol)
-        key.append(0)
-        if let module = frame.module {
-            key.append(contentsOf: module)
-        } else {
-            key.append(1)
+        // The key, built on the stack: Java flag, symbol, 0, module (1 when none) [, 0, address].
+        let withAddress = options.includeAddresses && symbol.contains(0x5B)
+        let length = 2 + symbol.count + (frame.module?.count ?? 1) + (withAddress ? 1 + frame.address.count : 0)
+        let (k, inserted) = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { key in
+            var p = key.baseAddress!
+            p.pointee = isJava ? 1 : 0
+            p += 1
+            if let s = symbol.baseAddress, symbol.count > 0 {
+                p.update(from: s, count: symbol.count)
+                p += symbol.count
+            }
+            p.pointee = 0
+            p += 1
+            if let module = frame.module {
+                if let m = module.baseAddress, module.count > 0 {
+                    p.update(from: m, count: module.count)
+                    p += module.count
+                }
+            } else {
+                p.pointee = 1
+                p += 1
+            }
+            if withAddress {
+                p.pointee = 0
+                p += 1
+                p.update(from: frame.address.baseAddress!, count: frame.address.count)
+                p += frame.address.count
+            }
+            return partsKeys.intern(UnsafeBufferPointer(start: key.baseAddress!, count: p - key.baseAddress!))
         }
-        if options.includeAddresses && symbol.contains(0x5B) {
-            key.append(0)
-            key.append(contentsOf: frame.address)
-        }
-        let (k, inserted) = key.withUnsafeBufferPointer { partsKeys.intern($0) }
         if inserted {
             let names = PerfScriptFrameNames.names(
                 symbol: symbol, module: frame.module, address: frame.address, isInlined: frame.isInlined,
@@ -208,7 +189,13 @@ private struct CollapseSink: PerfScriptSink, Sendable {
             }
             partsStarts.append(partsIDs.count)
         }
-        return Array(partsIDs[partsStarts[Int(k)]..<partsStarts[Int(k) + 1]])
+        let start = partsStarts[Int(k)]
+        let end = partsStarts[Int(k) + 1]
+        if end - start == 1 {
+            ids.append(partsIDs[start])
+        } else {
+            ids.append(contentsOf: partsIDs[start..<end])
+        }
     }
 
     mutating func endSample() {
@@ -233,7 +220,8 @@ private struct CollapseSink: PerfScriptSink, Sendable {
         var common = 0
         let limit = min(path.count, previousPath.count)
         while common < limit && path[common] == previousPath[common] { common += 1 }
-        previousNodes.removeSubrange(common...)
+        // Drop the nodes past the common prefix (a loop: removeSubrange costs more per sample).
+        while previousNodes.count > common { previousNodes.removeLast() }
         var node = common == 0 ? StackTrie.root : previousNodes[common - 1]
         for i in common..<path.count {
             node = trie.child(of: node, name: path[i])

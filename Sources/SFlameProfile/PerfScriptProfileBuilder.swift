@@ -88,7 +88,7 @@ private struct ProfileSink: PerfScriptSink, Sendable {
     }
 
     mutating func frame(_ line: PerfScriptFrameLine) {
-        guard let frame = line.parse() else { return }
+        let frame = line.parse()
         let symbol = PerfScriptFrameNames.strippingOffset(frame.symbol)
         let names = PerfScriptFrameNames.names(
             symbol: symbol, module: frame.module, address: frame.address, isInlined: false, isJava: isJava,

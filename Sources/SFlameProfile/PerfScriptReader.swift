@@ -61,7 +61,10 @@ struct PerfScriptFrameLine {
     var address: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[addressStart..<addressEnd]) }
 
     /// The frame's parts; see `PerfScriptFrame.parse`.
-    func parse() -> PerfScriptFrame? { PerfScriptFrame.parse(line) }
+    @inline(__always)
+    func parse() -> PerfScriptFrame {
+        PerfScriptFrame.parse(line, addressStart: addressStart, addressEnd: addressEnd, end: end)
+    }
 }
 
 /// One callchain line, split into its parts. Byte views are valid only during the call.
@@ -90,12 +93,22 @@ struct PerfScriptFrame {
         let addressStart = i
         while i < n && isWordByte(line[i]) { i += 1 }
         guard i > addressStart else { return nil }
-        let base = line.baseAddress!
-        let address = UnsafeBufferPointer(start: base + addressStart, count: i - addressStart)
         let addressEnd = i
-        while i < n && PerfScriptHeader.isSpace(line[i]) { i += 1 }
         var end = n
         while end > addressEnd && PerfScriptHeader.isSpace(line[end - 1]) { end -= 1 }
+        return parse(line, addressStart: addressStart, addressEnd: addressEnd, end: end)
+    }
+
+    /// `parse(_:)` where the address (`line[addressStart..<addressEnd]`, not empty) and the end
+    /// without trailing blanks are already known.
+    @inline(__always)
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, addressStart: Int, addressEnd: Int, end: Int)
+        -> PerfScriptFrame
+    {
+        let base = line.baseAddress!
+        let address = UnsafeBufferPointer(start: base + addressStart, count: addressEnd - addressStart)
+        var i = addressEnd
+        while i < end && PerfScriptHeader.isSpace(line[i]) { i += 1 }
         // The last ")" and the last " (" before it.
         var close = end - 1
         while close > addressEnd && line[close] != 0x29 { close -= 1 }
@@ -311,7 +324,7 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         if let range = header.event {
             let event = UnsafeBufferPointer(rebasing: line[range])
             // Samples of one event usually follow each other: count them without a String.
-            if !lastEvent.elementsEqual(event) {
+            if !bytesEqual(lastEvent, event) {
                 flushEventCount()
                 lastEvent = Array(event)
             }
@@ -320,7 +333,7 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
                 let name = String(decoding: event, as: UTF8.self)
                 eventFilter = Array(event)
                 statistics.keptEvent = name
-            } else if !eventFilter!.elementsEqual(event) {
+            } else if !bytesEqual(eventFilter!, event) {
                 skipping = true
                 return
             }
@@ -336,7 +349,7 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         if let rest = header.rest {
             let text = UnsafeBufferPointer(rebasing: line[rest])
             if let frame = PerfScriptFrameLine(text, start: 0), frame.address.allSatisfy(PerfScriptFrame.isHexDigit),
-                let parts = frame.parse(), parts.symbol.count > 0
+                frame.parse().symbol.count > 0
             {
                 statistics.frames += 1
                 sink.frame(frame)
@@ -346,3 +359,12 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
 }
 
 extension PerfScriptReader: Sendable where Sink: Sendable {}
+
+/// Whether `a` holds the bytes of `b`: a length check and a word-wise comparison (the generic
+/// `elementsEqual` goes element by element through iterators).
+@inline(__always)
+func bytesEqual(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    guard let bBase = b.baseAddress, !a.isEmpty else { return true }
+    return a.withUnsafeBufferPointer { memoryEquals($0.baseAddress!, bBase, b.count) }
+}

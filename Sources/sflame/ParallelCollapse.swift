@@ -48,7 +48,7 @@ enum ParallelCollapse {
         nonisolated(unsafe) let base = bytes
         DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
             var collapser = PerfScriptCollapser(options: options)
-            let chunk = 4 << 20
+            let chunk = 1 << 20
             var offset = parts[part]
             while offset < parts[part + 1] {
                 let count = min(chunk, parts[part + 1] - offset)
