@@ -83,7 +83,7 @@ public final class Recorder {
             throw RecordError(
                 .unsupportedTarget,
                 "PID \(pid) (\(stat.comm)) is a kernel thread: it has no user space to profile. Profile it system-wide "
-                    + "with `perf record -a`, or pick a user process.")
+                    + "with `sflame record -a` (kernel threads appear there under their own roots), or pick a user process.")
         }
         if stat.isZombie {
             throw RecordError(

@@ -34,8 +34,8 @@ struct ConvertCommand: ParsableCommand {
     @Argument(help: "The input file; '-' reads standard input.")
     var input: String
 
-    @Option(name: .shortAndLong, help: "The output file; its extension picks the format.")
-    var output: String
+    @Option(name: .shortAndLong, help: "An output file; its extension picks the format (repeatable).")
+    var output: [String]
 
     @Option(help: "Which sample type weighs folded and speedscope output (e.g. samples, cpu); default: the profile's default.")
     var sampleType: String?
@@ -44,13 +44,15 @@ struct ConvertCommand: ParsableCommand {
     var perThread = false
 
     func validate() throws {
-        _ = try OutputFormat(path: output)
-        try OutputFile.validateWritable(output)
+        guard !output.isEmpty else { throw ValidationError("Missing expected argument '--output <output>'") }
+        for path in output {
+            _ = try OutputFormat(path: path)
+            try OutputFile.validateWritable(path)
+        }
     }
 
     func run() throws {
         try exitingOnInputErrors {
-            let format = try OutputFormat(path: output)
             let decoded = try ProfileInput.read(input, wanting: .profile()).decoded
             for warning in decoded.warnings { Diagnostics.warning("\(ProfileInput.displayName(input)): \(warning)") }
             let profile = decoded.profile
@@ -61,30 +63,33 @@ struct ConvertCommand: ParsableCommand {
             var fold = FoldOptions(sampleTypeIndex: index, perThread: perThread)
             // Folded input stays as it was: no process root, no annotations added.
             if decoded.format == .folded { fold = FoldOptions(sampleTypeIndex: index, processRoot: false, annotate: false) }
-            let bytes: [UInt8]
-            switch format {
-            case .pprof(let compressed):
-                bytes = compressed ? profile.pprofGzip() : profile.pprofBytes()
-            case .folded:
-                if decoded.format == .perfScript {
-                    // Collapse perf script text the way `sflame collapse` does.
-                    bytes = try ProfileInput.read(input, wanting: .stacks()).stacks.foldedText()
-                } else {
-                    bytes = Array(profile.folded(options: fold).text().utf8)
+            for path in output {
+                let format = try OutputFormat(path: path)
+                let bytes: [UInt8]
+                switch format {
+                case .pprof(let compressed):
+                    bytes = compressed ? profile.pprofGzip() : profile.pprofBytes()
+                case .folded:
+                    if decoded.format == .perfScript {
+                        // Collapse perf script text the way `sflame collapse` does.
+                        bytes = try ProfileInput.read(input, wanting: .stacks()).stacks.foldedText()
+                    } else {
+                        bytes = Array(profile.folded(options: fold).text().utf8)
+                    }
+                case .speedscope:
+                    bytes = Speedscope.write(
+                        profile, name: ProfileInput.displayName(input), exporter: "sflame@\(SFlame.configuration.version)",
+                        sampleTypeIndex: index)
+                case .svg:
+                    var stacks = StackTrie()
+                    for s in profile.folded(options: fold).stacks where s.weight != 0 { stacks.add(s.frames, weight: s.weight) }
+                    var options = FlameGraphOptions()
+                    options.countName = countName(profile, index)
+                    bytes = try FlameGraph.render(stacks, options: options).svg
                 }
-            case .speedscope:
-                bytes = Speedscope.write(
-                    profile, name: ProfileInput.displayName(input), exporter: "sflame@\(SFlame.configuration.version)",
-                    sampleTypeIndex: index)
-            case .svg:
-                var stacks = StackTrie()
-                for s in profile.folded(options: fold).stacks where s.weight != 0 { stacks.add(s.frames, weight: s.weight) }
-                var options = FlameGraphOptions()
-                options.countName = countName(profile, index)
-                bytes = try FlameGraph.render(stacks, options: options).svg
+                try OutputFile.write(bytes, to: path)
+                Diagnostics.notice("converted \(decoded.format) to \(format) in \(path)")
             }
-            try OutputFile.write(bytes, to: output)
-            Diagnostics.notice("converted \(decoded.format) to \(format) in \(output)")
         }
     }
 

@@ -23,9 +23,19 @@ enum RecordingSummary {
             break
         }
         if s.lost > 0 {
-            lines.append(
-                "\(Grouped(Int(s.lost))) records were lost because the ring buffers filled up; lower --frequency or "
-                    + "profile fewer threads.")
+            if s.offCPUIntervals > 0 || s.unpairedSwitchIns > 0 {
+                // Off-CPU records come at every context switch, whatever --frequency is; with DWARF
+                // each carries a stack copy, which is what fills the buffers on a busy service.
+                lines.append(
+                    "\(Grouped(Int(s.lost))) records were lost because the ring buffers filled up; with --off-cpu "
+                        + "there is one record per context switch (--frequency does not change that), each with a "
+                        + "user stack copy in DWARF mode: on a busy service use -g fp, or a smaller copy such as "
+                        + "-g dwarf,2048. Off-CPU totals are low by the lost waits.")
+            } else {
+                lines.append(
+                    "\(Grouped(Int(s.lost))) records were lost because the ring buffers filled up; lower --frequency "
+                        + "or profile fewer threads.")
+            }
         }
         if s.throttles > 0 {
             lines.append("the kernel throttled sampling \(s.throttles) times (kernel.perf_event_max_sample_rate).")
@@ -40,7 +50,7 @@ enum RecordingSummary {
         guard q.userSamples > 0 else { return [] }
         var lines = [
             "unwind quality: \(percent(q.truncatedShare)) of stacks truncated, \(percent(q.unknownShare)) with "
-                + "[unknown] frames."
+                + "frames not resolved to a function ([unknown], or [module] where the module has no symbol there)."
         ]
         for m in q.modules {
             let share = Double(m.truncatedSamples) / Double(q.userSamples)

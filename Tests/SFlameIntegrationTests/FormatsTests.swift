@@ -84,6 +84,23 @@ import Testing
         #expect(collapsed.standardOutput == out, "collapse reads pprof too")
     }
 
+    @Test func convertWritesEveryOutputItIsGiven() throws {
+        let dir = try TemporaryDirectory()
+        try "main;a 3\nmain;b 1\n".write(toFile: dir.file("in.folded"), atomically: true, encoding: .utf8)
+        let result = SFlameBinary.run([
+            "convert", dir.file("in.folded"), "-o", dir.file("x.pb.gz"), "-o", dir.file("x.svg"), "-o", dir.file("x.folded"),
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        for name in ["x.pb.gz", "x.svg", "x.folded"] {
+            #expect(FileManager.default.fileExists(atPath: dir.file(name)), "\(name) not written")
+        }
+        #expect(try String(contentsOfFile: dir.file("x.folded"), encoding: .utf8) == "main;a 3\nmain;b 1\n")
+        // An unknown extension among them is refused before anything is written.
+        let bad = SFlameBinary.run(["convert", dir.file("in.folded"), "-o", dir.file("y.svg"), "-o", dir.file("y.bogus")])
+        #expect(bad.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: dir.file("y.svg")))
+    }
+
     @Test func speedscopeOutputValidates() throws {
         let dir = try TemporaryDirectory()
         _ = try recordTwoHot(dir, extra: ["-o", dir.file("rec.speedscope.json")])
