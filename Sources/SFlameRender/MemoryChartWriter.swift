@@ -99,30 +99,16 @@ struct MemoryChartWriter {
         let xTicks = ChartScale(maximum: timeEnd, step: timeStep)
         while t <= timeEnd + timeStep * 1e-6 {
             let px = x(t)
-            out.append("<line class=\"grid\" x1=\"")
-            out.appendDecimal(px)
-            out.append("\" y1=\"")
-            out.appendDecimal(plotTop)
-            out.append("\" x2=\"")
-            out.appendDecimal(px)
-            out.append("\" y2=\"")
-            out.appendDecimal(plotBottom)
-            out.append("\"/>\n")
+            out.append("<line class=\"grid\"")
+            lineEnds(x1: px, y1: plotTop, x2: px, y2: plotBottom)
             text(
                 x: px, y: plotBottom + 18, anchor: "middle", size: options.fontSize - 1, xTicks.label(t),
                 cssClass: "tick")
             t += timeStep
         }
         // Axis lines and titles.
-        out.append("<line class=\"axis\" x1=\"")
-        out.appendDecimal(left)
-        out.append("\" y1=\"")
-        out.appendDecimal(plotTop)
-        out.append("\" x2=\"")
-        out.appendDecimal(left)
-        out.append("\" y2=\"")
-        out.appendDecimal(plotBottom)
-        out.append("\"/>\n")
+        out.append("<line class=\"axis\"")
+        lineEnds(x1: left, y1: plotTop, x2: left, y2: plotBottom)
         text(x: (left + plotRight) / 2, y: plotBottom + 40, anchor: "middle", size: options.fontSize, "time (s)")
         let midY = (plotTop + plotBottom) / 2
         out.append("<text x=\"24\" y=\"")
@@ -172,15 +158,8 @@ struct MemoryChartWriter {
         let x2 = x(t.endTime)
         let y1 = min(max(y(t.startBytes), plotTop), plotBottom)
         let y2 = min(max(y(t.endBytes), plotTop), plotBottom)
-        out.append("<line class=\"trend\" stroke=\"#333333\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\" x1=\"")
-        out.appendDecimal(x1)
-        out.append("\" y1=\"")
-        out.appendDecimal(y1)
-        out.append("\" x2=\"")
-        out.appendDecimal(x2)
-        out.append("\" y2=\"")
-        out.appendDecimal(y2)
-        out.append("\"/>\n")
+        out.append("<line class=\"trend\" stroke=\"#333333\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"")
+        lineEnds(x1: x1, y1: y1, x2: x2, y2: y2)
         // The label sits under the middle of the line (above it near the bottom), away from the
         // peak marker, which is usually at an end.
         let mx = (x1 + x2) / 2
@@ -219,15 +198,8 @@ struct MemoryChartWriter {
                 out.append("\" stroke-dasharray=\"")
                 out.appendEscaped(dash)
             }
-            out.append("\" x1=\"")
-            out.appendDecimal(lx)
-            out.append("\" y1=\"")
-            out.appendDecimal(ly - 4)
-            out.append("\" x2=\"")
-            out.appendDecimal(lx + 22)
-            out.append("\" y2=\"")
-            out.appendDecimal(ly - 4)
-            out.append("\"/>\n")
+            out.append("\"")
+            lineEnds(x1: lx, y1: ly - 4, x2: lx + 22, y2: ly - 4)
             var label = series.label
             if let last = series.points.last { label += "  " + Self.format(last.bytes) }
             text(x: lx + 30, y: ly, anchor: "start", size: options.fontSize, label, cssClass: "legend")
@@ -243,15 +215,8 @@ struct MemoryChartWriter {
             ly += 20
         }
         if data.trend != nil {
-            out.append("<line stroke=\"#333333\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\" x1=\"")
-            out.appendDecimal(lx)
-            out.append("\" y1=\"")
-            out.appendDecimal(ly - 4)
-            out.append("\" x2=\"")
-            out.appendDecimal(lx + 22)
-            out.append("\" y2=\"")
-            out.appendDecimal(ly - 4)
-            out.append("\"/>\n")
+            out.append("<line stroke=\"#333333\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"")
+            lineEnds(x1: lx, y1: ly - 4, x2: lx + 22, y2: ly - 4)
             text(x: lx + 30, y: ly, anchor: "start", size: options.fontSize, "least-squares trend", cssClass: "legend")
         }
     }
@@ -313,16 +278,23 @@ struct MemoryChartWriter {
 
     // MARK: Helpers
 
-    private mutating func hline(_ py: Double, cssClass: String) {
-        out.append("<line class=\"\(cssClass)\" x1=\"")
-        out.appendDecimal(left)
+    /// The end of a `<line …` element: ` x1="…" y1="…" x2="…" y2="…"/>` and a newline, in
+    /// user units (px) of the chart.
+    private mutating func lineEnds(x1: Double, y1: Double, x2: Double, y2: Double) {
+        out.append(" x1=\"")
+        out.appendDecimal(x1)
         out.append("\" y1=\"")
-        out.appendDecimal(py)
+        out.appendDecimal(y1)
         out.append("\" x2=\"")
-        out.appendDecimal(plotRight)
+        out.appendDecimal(x2)
         out.append("\" y2=\"")
-        out.appendDecimal(py)
+        out.appendDecimal(y2)
         out.append("\"/>\n")
+    }
+
+    private mutating func hline(_ py: Double, cssClass: String) {
+        out.append("<line class=\"\(cssClass)\"")
+        lineEnds(x1: left, y1: py, x2: plotRight, y2: py)
     }
 
     private mutating func text(
