@@ -5,7 +5,6 @@
 // SFLAME_RECORD_GOLDENS=1. A missing or just-recorded golden fails, so new baselines get
 // reviewed.
 import Foundation
-import Testing
 
 public struct GoldenFiles: Sendable {
     /// The test target's Fixtures directory in the source tree, where goldens are recorded.
@@ -26,29 +25,30 @@ public struct GoldenFiles: Sendable {
         try String(contentsOf: bundleFixtures.appendingPathComponent(path), encoding: .utf8)
     }
 
-    /// Checks `actual` against the golden at `path` (relative to Fixtures/).
-    public func check(_ actual: String, golden path: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// Compares `actual` with the golden at `path` (relative to Fixtures/). Tests assert on the
+    /// result: `#expect(goldenFiles.mismatch(text, golden: path) == nil)`.
+    ///
+    /// - Returns: nil when they are equal; otherwise what differs — the first differing
+    ///   `Fixtures/path:line` with both lines (the whole actual output is written to a temporary
+    ///   file named in the message), or that the golden is missing. With SFLAME_RECORD_GOLDENS=1
+    ///   the golden is (re)written and a message says so, so a just-recorded baseline still fails
+    ///   until it has been reviewed.
+    public func mismatch(_ actual: String, golden path: String) -> String? {
         if ProcessInfo.processInfo.environment["SFLAME_RECORD_GOLDENS"] == "1" {
             let url = sourceFixtures.appendingPathComponent(path)
             do {
                 try FileManager.default.createDirectory(
                     at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try actual.write(to: url, atomically: true, encoding: .utf8)
-                Issue.record(
-                    "recorded golden \(url.path); review it, then run again without SFLAME_RECORD_GOLDENS",
-                    sourceLocation: sourceLocation)
+                return "recorded golden \(url.path); review it, then run again without SFLAME_RECORD_GOLDENS"
             } catch {
-                Issue.record("could not record golden \(url.path): \(error)", sourceLocation: sourceLocation)
+                return "could not record golden \(url.path): \(error)"
             }
-            return
         }
         guard let expected = try? fixture(path) else {
-            Issue.record(
-                "missing golden Fixtures/\(path); create it with SFLAME_RECORD_GOLDENS=1 and review it",
-                sourceLocation: sourceLocation)
-            return
+            return "missing golden Fixtures/\(path); create it with SFLAME_RECORD_GOLDENS=1 and review it"
         }
-        guard expected != actual else { return }
+        guard expected != actual else { return nil }
         let actualURL = FileManager.default.temporaryDirectory
             .appendingPathComponent(
                 "sflame-golden-\(UUID().uuidString)-" + path.replacingOccurrences(of: "/", with: "_"))
@@ -59,13 +59,12 @@ public struct GoldenFiles: Sendable {
         while line < min(e.count, a.count) && e[line] == a[line] { line += 1 }
         let expectedLine = line < e.count ? String(e[line]) : "<end of file>"
         let actualLine = line < a.count ? String(a[line]) : "<end of file>"
-        Issue.record(
-            """
+        return """
             output differs from Fixtures/\(path):\(line + 1)
               expected: \(expectedLine)
               actual:   \(actualLine)
             actual output written to \(actualURL.path)
-            """, sourceLocation: sourceLocation)
+            """
     }
 
     /// The SVG without its interactive script, for goldens: the script is tested in a browser.
