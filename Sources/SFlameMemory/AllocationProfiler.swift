@@ -24,12 +24,15 @@ public struct AllocationProfileOptions: Sendable {
         case count
     }
 
+    /// The process (one PID) or the command to launch.
     public var target: RecordOptions.Target
     public var kind: Kind
     /// The default sample type: bytes (`alloc_space`, or `inuse_space` for leaks) or calls
     /// (`alloc_objects`, `inuse_objects`). Default bytes.
     public var weight: Weight
+    /// Stop after this many seconds; nil records until the target exits or a stop signal.
     public var durationSeconds: Double?
+    /// Extra roots for separate debug info (`--debuginfo-path`).
     public var debugInfoPaths: [String]
     /// Data pages per CPU ring buffer; nil picks 512 (2 MiB) for allocations and 1024 (4 MiB) for
     /// leaks: every allocator call is a sample, and a lost free makes memory look leaked.
@@ -61,9 +64,14 @@ public struct AllocationProfile: Sendable {
     /// Sample types `alloc_objects/count`, `alloc_space/bytes` (and for leaks `inuse_objects/count`,
     /// `inuse_space/bytes`); the default is the one `weight` picked.
     public var profile: Profile
+    /// How far the allocation stacks unwound, per module (the `record` quality report).
     public var quality: UnwindQuality
+    /// The probe events' recording: samples, lost records, duration, how it ended.
     public var recording: EventRecording
+    /// Allocator calls per function, nested and failed calls, and what could not be paired
+    /// (frees of blocks allocated before the recording, returns without an entry).
     public var stats: AllocationStats
+    /// The library whose allocator functions were probed (the libc the target maps).
     public var module: AllocatorModule
     public var kind: AllocationProfileOptions.Kind
     /// Totals over the recording.
