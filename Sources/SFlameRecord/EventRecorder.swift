@@ -131,6 +131,10 @@ public final class EventRecorder {
             session.enable()
         }
         onStart()
+        // Probes fire on every allocator call: the rings are copied out on a thread of their own,
+        // so that handling the records (stacks, pairing) does not leave them full. Without the
+        // thread they are read after every wait, as before.
+        try? session.startReading()
         var queue = TimeOrderedRecords()
         func deliver(_ record: PerfRecord) { handle(record, session: session, onSample: onSample) }
         var end = RecordingEnd.duration
@@ -140,9 +144,8 @@ public final class EventRecorder {
         let followsThreads = options.events.contains { !$0.inherit }
         while true {
             _ = session.wait(timeoutMilliseconds: 100, extraFDs: [signals.wakeFD])
-            let roundStart = MonotonicTime.nanoseconds()
             session.drain { queue.append($0) }
-            queue.release(roundStart: roundStart, deliver)
+            queue.release(roundStart: session.completeBefore, deliver)
             let now = MonotonicTime.seconds()
             if now - lastProgress >= 0.25 {
                 lastProgress = now
@@ -169,6 +172,7 @@ public final class EventRecorder {
         }
         let duration = MonotonicTime.seconds() - start
         session.disable()
+        session.stopReading()
         session.drain { queue.append($0) }
         queue.release(roundStart: nil, deliver)
         state.stats.decodeErrors = session.decodeErrors

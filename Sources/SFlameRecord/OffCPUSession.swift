@@ -67,10 +67,23 @@ final class OffCPUSession {
                     + "states are shown as [off-cpu].")
             self.session = session
             self.tracker = OffCPUTracker(switchFormat: nil)
+            startReading()
             return
         }
         self.session = session
         self.tracker = OffCPUTracker(switchFormat: switchFormat)
+        startReading()
+    }
+
+    /// Copies the buffers out on a thread of its own: one record per context switch, each with a
+    /// stack copy in DWARF mode, fills a ring in milliseconds on a busy service, faster than the
+    /// records are unwound and paired. Without the thread, the rings are read every 25 ms.
+    private func startReading() {
+        do {
+            try session.startReading()
+        } catch {
+            notices.append("could not start the thread that reads the off-CPU buffers (\(error.operation)); they are read every 25 ms.")
+        }
     }
 
     private static func attach(_ session: PerfSession, targets: [Int32], launched: Bool) throws(SamplingError) {
@@ -81,16 +94,17 @@ final class OffCPUSession {
 
     func enable() { session.enable() }
 
-    /// Reads the buffers and pairs what is old enough.
+    /// Reads the buffers (the reading thread's copies) and pairs what is old enough.
     func drain(into state: inout RecordingState) {
-        let start = MonotonicClock.nanoseconds()
         session.drain { tracker.apply($0, state: &state) }
-        if start > Self.settleMarginNanos { tracker.settle(before: start - Self.settleMarginNanos, into: &state) }
+        let complete = session.completeBefore
+        if complete > Self.settleMarginNanos { tracker.settle(before: complete - Self.settleMarginNanos, into: &state) }
     }
 
     /// Stops the events, reads what is left, and closes the intervals of threads still waiting.
     func finish(into state: inout RecordingState) {
         session.disable()
+        session.stopReading()
         let end = MonotonicClock.nanoseconds()
         session.drain { tracker.apply($0, state: &state) }
         tracker.finish(at: end, into: &state)
