@@ -176,6 +176,7 @@ public final class EventRecorder {
         session.drain { queue.append($0) }
         queue.release(roundStart: nil, deliver)
         state.stats.decodeErrors = session.decodeErrors
+        state.stats.noteBacklog(session)
         // Closing removes the probes; the kernel may wait for an RCU grace period per probe.
         session.close()
         progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))

@@ -191,10 +191,11 @@ public final class PerfSession {
         readerRunning = false
     }
 
-    /// What the reading thread saw: the most bytes it held for `drain` at once, and the passes
-    /// where it left the rings unread because it held `maxQueuedBytes`. Nil without the thread.
-    public var readerStatistics: (peakQueuedBytes: Int, fullPasses: Int)? {
-        reader.map { ($0.statistics.peakBytes, $0.statistics.fullPasses) }
+    /// What the reading thread saw: the most bytes it held for `drain` at once, its limit, and
+    /// the passes where it left the rings unread because it held that limit. Nil without the
+    /// thread.
+    public var readerStatistics: (peakQueuedBytes: Int, maxQueuedBytes: Int, fullPasses: Int)? {
+        reader.map { ($0.statistics.peakBytes, $0.maxQueuedBytes, $0.statistics.fullPasses) }
     }
 
     /// The default bound on copied records: a quarter of the memory available now
