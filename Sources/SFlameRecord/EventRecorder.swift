@@ -60,6 +60,8 @@ public struct EventRecording: Sendable {
     public var commandExit: ChildExitStatus?
     /// Threads found after the start and attached then (only for events that are not inherited).
     public var lateThreads: Int = 0
+    /// Records read from the ring buffers (samples and the rest); `stats.lost` were not.
+    public var records: Int = 0
 }
 
 /// Records samples of arbitrary events (probes on functions, software events) with their call
@@ -141,10 +143,12 @@ public final class EventRecorder {
         var lastProgress = 0.0
         var lastLivenessCheck = 0.0
         var lateThreads = 0
+        var records = 0
         let followsThreads = options.events.contains { !$0.inherit }
         while true {
             _ = session.wait(timeoutMilliseconds: 100, extraFDs: [signals.wakeFD])
-            session.drain { queue.append($0) }
+            // A bounded share of the copies per turn, so the end conditions are checked while behind.
+            records += session.drain(maxCopiedBytes: 16 << 20) { queue.append($0) }
             queue.release(roundStart: session.completeBefore, deliver)
             let now = MonotonicTime.seconds()
             if now - lastProgress >= 0.25 {
@@ -173,7 +177,7 @@ public final class EventRecorder {
         let duration = MonotonicTime.seconds() - start
         session.disable()
         session.stopReading()
-        session.drain { queue.append($0) }
+        records += session.drain { queue.append($0) }
         queue.release(roundStart: nil, deliver)
         state.stats.decodeErrors = session.decodeErrors
         state.stats.noteBacklog(session)
@@ -182,7 +186,7 @@ public final class EventRecorder {
         progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))
         return EventRecording(
             stats: state.stats, end: end, durationSeconds: duration, wallStartNanos: wallStart, targets: targets,
-            commandExit: child?.wait(blocking: false), lateThreads: lateThreads)
+            commandExit: child?.wait(blocking: false), lateThreads: lateThreads, records: records)
     }
 
     /// Opens the events for threads of the targets that have none yet, and enables them.

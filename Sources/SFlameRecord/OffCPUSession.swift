@@ -25,6 +25,10 @@ final class OffCPUSession {
     /// holds them by then.
     static let settleMarginNanos: UInt64 = 5_000_000
 
+    /// The most copied bytes one `drain` handles (about 2,000 DWARF switch-out samples), so the
+    /// recording loop checks its end conditions even while unwinding is behind.
+    static let drainBudgetBytes = 16 << 20
+
     /// Opens the events for the targets (every thread of each process, or the launched
     /// command's first thread with enable-on-exec).
     ///
@@ -118,9 +122,13 @@ final class OffCPUSession {
 
     func enable() { session.enable() }
 
+    /// The last `drain` left copied records for the next one (unwinding is behind).
+    var isBehind: Bool { session.hasBacklog }
+
     /// Reads the buffers (the reading thread's copies) and pairs what is old enough.
     func drain(into state: inout RecordingState) {
-        state.stats.offCPURecords += UInt64(session.drain { tracker.apply($0, state: &state) })
+        state.stats.offCPURecords += UInt64(
+            session.drain(maxCopiedBytes: Self.drainBudgetBytes) { tracker.apply($0, state: &state) })
         let complete = session.completeBefore
         if complete > Self.settleMarginNanos { tracker.settle(before: complete - Self.settleMarginNanos, into: &state) }
     }
@@ -133,7 +141,9 @@ final class OffCPUSession {
         state.stats.offCPURecords += UInt64(session.drain { tracker.apply($0, state: &state) })
         tracker.finish(at: end, into: &state)
         state.stats.decodeErrors += session.decodeErrors
+        let droppedBefore = state.stats.backlogDroppedRecords
         state.stats.noteBacklog(session)
+        state.stats.offCPULost += state.stats.backlogDroppedRecords - droppedBefore
         session.close()
     }
 
@@ -147,6 +157,7 @@ extension SamplingStats {
         backlogPeakBytes = max(backlogPeakBytes, reader.peakQueuedBytes)
         backlogLimitBytes = max(backlogLimitBytes, reader.maxQueuedBytes)
         backlogFullPasses += reader.fullPasses
+        backlogDroppedRecords += UInt64(reader.droppedRecords)
     }
 }
 

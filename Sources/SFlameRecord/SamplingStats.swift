@@ -40,13 +40,14 @@ public struct SamplingStats: Hashable, Sendable {
     /// The most bytes of copied records waiting to be handled at once (the buffers are copied
     /// out on a thread of their own with `--off-cpu` and in event recordings); 0 without it.
     public var backlogPeakBytes = 0
-    /// The limit of that backlog, and how often the copying thread found it full and left the
-    /// buffers to fill (then the kernel drops records: handling them fell behind).
+    /// The limit of that backlog, how often the copying thread found it full, and the records
+    /// it dropped then (handling them fell behind); they are counted in `lost`.
     public var backlogLimitBytes = 0
     public var backlogFullPasses = 0
+    public var backlogDroppedRecords: UInt64 = 0
 
     public init() {}
 
-    /// Everything the kernel dropped.
-    public var lost: UInt64 { lostRecords + lostSamples }
+    /// Everything lost: what the kernel dropped, and what sflame dropped when it fell behind.
+    public var lost: UInt64 { lostRecords + lostSamples + backlogDroppedRecords }
 }

@@ -38,6 +38,8 @@ public final class PerfSession {
     /// out, as far as the kernel had written it by then. Without the reading thread, the moment
     /// the drain began; with it, the start of its latest pass over every ring.
     public private(set) var completeBefore: UInt64 = 0
+    /// After `drain`: the reading thread holds copies that the call left for the next one.
+    public private(set) var hasBacklog = false
 
     /// - Parameters:
     ///   - dataPages: data pages per CPU ring buffer, a power of two. Default 128 (512 KiB).
@@ -172,8 +174,8 @@ public final class PerfSession {
     /// is busy with the records it has; `drain` and `wait` then work on the copies. Call it
     /// after attaching (buffers mapped later are read by `drain` directly).
     ///
-    /// - Parameter maxQueuedBytes: the most copied, not yet drained bytes; beyond that the rings
-    ///   fill up and the kernel drops (and counts) records as without the thread.
+    /// - Parameter maxQueuedBytes: the most copied, not yet drained bytes; beyond that the thread
+    ///   drops what it copies and counts it (`readerStatistics`).
     /// - Throws: `.systemCall` when the thread cannot be started; the session then works as before.
     public func startReading(maxQueuedBytes: Int = PerfSession.defaultMaxQueuedBytes()) throws(SamplingError) {
         guard reader == nil, !rings.isEmpty else { return }
@@ -191,18 +193,22 @@ public final class PerfSession {
         readerRunning = false
     }
 
-    /// What the reading thread saw: the most bytes it held for `drain` at once, its limit, and
-    /// the passes where it left the rings unread because it held that limit. Nil without the
-    /// thread.
-    public var readerStatistics: (peakQueuedBytes: Int, maxQueuedBytes: Int, fullPasses: Int)? {
-        reader.map { ($0.statistics.peakBytes, $0.maxQueuedBytes, $0.statistics.fullPasses) }
+    /// What the reading thread saw: the most bytes it held for `drain` at once, its limit, the
+    /// passes that found it holding that limit, and the records it dropped then (emptied from
+    /// the rings and not kept). Nil without the thread.
+    public var readerStatistics: (peakQueuedBytes: Int, maxQueuedBytes: Int, fullPasses: Int, droppedRecords: Int)? {
+        reader.map {
+            let s = $0.statistics
+            return (s.peakBytes, $0.maxQueuedBytes, s.fullPasses, s.droppedRecords)
+        }
     }
 
-    /// The default bound on copied records: a quarter of the memory available now
-    /// (/proc/meminfo MemAvailable), between 64 MiB and 1 GiB.
+    /// The default bound on copied records: 256 MiB, or an eighth of the memory available now
+    /// (/proc/meminfo MemAvailable) when that is less, but at least 32 MiB. The bound also caps
+    /// the work left when the recording ends.
     public static func defaultMaxQueuedBytes() -> Int {
         let available = ProcFS.memoryAvailableBytes() ?? 0
-        return min(max(available / 4, 64 << 20), 1 << 30)
+        return min(max(available / 8, 32 << 20), 256 << 20)
     }
 
     /// Closes every event and unmaps the buffers (also done on deinit).
@@ -261,14 +267,23 @@ public final class PerfSession {
     /// Decodes every pending record of every buffer and hands it to `body`, buffer by buffer.
     /// Records that fail to decode are counted in `decodeErrors`.
     ///
+    /// With the reading thread, `maxCopiedBytes` bounds how much of its copies one call takes
+    /// (so a caller that falls behind still gets back to its loop); `completeBefore` then moves
+    /// only when the copies were all taken.
+    ///
     /// - Returns: the number of records read.
     @discardableResult
-    public func drain(_ body: (PerfRecord) -> Void) -> Int {
+    public func drain(maxCopiedBytes: Int = .max, _ body: (PerfRecord) -> Void) -> Int {
         var total = 0
         let start = MonotonicTime.nanoseconds()
         if let reader {
-            let (chunks, before) = reader.take()
-            completeBefore = readerRunning ? before : start
+            let (chunks, before) = reader.take(maxBytes: readerRunning ? maxCopiedBytes : .max)
+            hasBacklog = before == nil
+            if !readerRunning {
+                completeBefore = start
+            } else if let before {
+                completeBefore = before
+            }
             for chunk in chunks {
                 total += chunk.bytes.withUnsafeBytes { bytes in
                     RingBuffer.walkRecords(bytes) { record in

@@ -9,9 +9,8 @@
 //
 //   kernel ──► ring (per CPU) ──► reader thread: copy [tail, head) ──► queue ──► recorder
 //                                 (poll: watermark or 5 ms)            (bounded; when full the
-//                                                                       reader stops emptying the
-//                                                                       rings and the kernel
-//                                                                       counts what it drops)
+//                                                                       reader drops and counts
+//                                                                       what it copies)
 import Synchronization
 
 #if canImport(Glibc)
@@ -33,8 +32,9 @@ final class RingReader: @unchecked Sendable {
         var chunks: [Chunk] = []
         var bytes = 0
         var peakBytes = 0
-        /// Passes that left a ring unread because the queue was full.
+        /// Passes that found the queue full, and the records they dropped then.
         var fullPasses = 0
+        var droppedRecords = 0
         /// The start (CLOCK_MONOTONIC ns) of the latest pass that copied every ring: records
         /// stamped before it are in `chunks` or were taken.
         var completedPassStart: UInt64 = 0
@@ -52,7 +52,7 @@ final class RingReader: @unchecked Sendable {
     /// Pipe: its write makes the reader's poll return at once on `stop()`.
     private let stopReadFD: Int32
     private let stopWriteFD: Int32
-    /// The most bytes the queue holds; beyond it the rings are left to fill.
+    /// The most bytes the queue holds; beyond it records are dropped (and counted).
     let maxQueuedBytes: Int
     /// How long the thread sleeps at most between two passes over the rings, in milliseconds.
     let pollIntervalMilliseconds: Int32
@@ -127,22 +127,35 @@ final class RingReader: @unchecked Sendable {
         thread = nil
     }
 
-    /// Takes every queued chunk, oldest first, and the time before which every record has been
-    /// copied (CLOCK_MONOTONIC ns; 0 before the first complete pass).
-    func take() -> (chunks: [Chunk], completeBefore: UInt64) {
+    /// Takes queued chunks, oldest first, until `maxBytes` are taken (at least one chunk), and,
+    /// when that emptied the queue, the time before which every record has been copied
+    /// (CLOCK_MONOTONIC ns; 0 before the first complete pass); nil when chunks remain.
+    func take(maxBytes: Int = .max) -> (chunks: [Chunk], completeBefore: UInt64?) {
         var drained = [UInt8](repeating: 0, count: 256)
         while read(dataFD, &drained, drained.count) == drained.count {}
-        return queue.withLock { q in
-            let chunks = q.chunks
-            q.chunks = []
-            q.bytes = 0
-            return (chunks, q.completedPassStart)
+        let result = queue.withLock { q -> (chunks: [Chunk], completeBefore: UInt64?) in
+            var taken = 0
+            var bytes = 0
+            while taken < q.chunks.count && (taken == 0 || bytes + q.chunks[taken].bytes.count <= maxBytes) {
+                bytes += q.chunks[taken].bytes.count
+                taken += 1
+            }
+            let chunks = Array(q.chunks[..<taken])
+            q.chunks.removeFirst(taken)
+            q.bytes -= bytes
+            return (chunks, q.chunks.isEmpty ? q.completedPassStart : nil)
         }
+        if result.completeBefore == nil {
+            // Chunks remain: the consumer's next wait must not sleep.
+            var one: UInt8 = 1
+            _ = write(dataWriteFD, &one, 1)
+        }
+        return result
     }
 
-    /// The most bytes the queue held at once, and how often it was full.
-    var statistics: (peakBytes: Int, fullPasses: Int) {
-        queue.withLock { ($0.peakBytes, $0.fullPasses) }
+    /// The most bytes the queue held at once, how often it was full, and the records dropped then.
+    var statistics: (peakBytes: Int, fullPasses: Int, droppedRecords: Int) {
+        queue.withLock { ($0.peakBytes, $0.fullPasses, $0.droppedRecords) }
     }
 
     private func run() {
@@ -166,21 +179,24 @@ final class RingReader: @unchecked Sendable {
         }
     }
 
-    /// Copies what every ring holds, as long as the queue has room.
+    /// Copies what every ring holds. When the queue is full the ring is emptied all the same and
+    /// its records are dropped and counted here: the kernel would drop them too, but it reports
+    /// such a loss (PERF_RECORD_LOST) only when it next writes to the ring, which a recording
+    /// that ends meanwhile never sees.
     private func pass() {
         let start = MonotonicTime.nanoseconds()
         var queued = false
-        var skipped = false
+        var scratch: [UInt8] = []
         for ring in rings where ring.pendingBytes > 0 {
-            let room = queue.withLock { q -> Bool in
-                if q.bytes < maxQueuedBytes { return true }
-                q.fullPasses += 1
-                return false
-            }
-            // Full: leave the ring as it is, so the kernel counts what it cannot write
-            // (PERF_RECORD_LOST) and the loss is reported like any other.
+            let room = queue.withLock { $0.bytes < maxQueuedBytes }
             guard room else {
-                skipped = true
+                scratch.removeAll(keepingCapacity: true)
+                ring.copyPending(into: &scratch)
+                let dropped = scratch.withUnsafeBytes { RingBuffer.walkRecords($0) { _ in } }
+                queue.withLock { q in
+                    q.fullPasses += 1
+                    q.droppedRecords += dropped
+                }
                 continue
             }
             var bytes: [UInt8] = []
@@ -193,7 +209,7 @@ final class RingReader: @unchecked Sendable {
             }
             queued = true
         }
-        if !skipped { queue.withLock { $0.completedPassStart = start } }
+        queue.withLock { $0.completedPassStart = start }
         if queued {
             // A full pipe already says there is data.
             var one: UInt8 = 1

@@ -56,9 +56,10 @@ enum RecordingSummary {
         }
         line += ": with --off-cpu there is one record per context switch (--frequency does not change that), "
             + "each with a user stack copy in DWARF mode. "
-        if s.backlogFullPasses > 0 {
-            line += "Unwinding fell behind and sflame's copy of the buffers reached its limit "
-                + "(\(s.backlogLimitBytes >> 20) MiB); use -g fp or a smaller copy such as -g dwarf,2048."
+        if s.backlogDroppedRecords > 0 {
+            line += "Unwinding fell behind: \(Grouped(Int(s.backlogDroppedRecords))) were dropped when sflame's "
+                + "copy of the buffers held its limit (\(s.backlogLimitBytes >> 20) MiB); use -g fp or a smaller "
+                + "copy such as -g dwarf,2048."
         } else {
             line += "The buffers filled before sflame's reading thread got a CPU (a busy machine); use -g fp, a "
                 + "smaller copy such as -g dwarf,2048, or record while the machine is less loaded."
