@@ -340,7 +340,8 @@ public final class EventRecorder {
         }
         var targets: [Int32]
         switch options.target {
-        case .processes(let pids):
+        case .processes(let given):
+            let pids = Recorder.uniqueProcesses(given)
             for pid in pids { try Recorder.validate(pid: pid) }
             targets = pids
         case .command(let args):

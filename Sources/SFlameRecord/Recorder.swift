@@ -236,7 +236,8 @@ public final class Recorder {
             event: options.event, frequencyHz: options.frequencyHz, excludeKernel: !options.includeKernel)
         var targets: [Int32]
         switch options.target {
-        case .processes(let pids):
+        case .processes(let given):
+            let pids = Recorder.uniqueProcesses(given)
             for pid in pids { try Self.validate(pid: pid) }
             targets = pids
         case .command(let args):

@@ -237,7 +237,9 @@ struct PIDList: ExpressibleByArgument {
         let parts = argument.split(separator: ",")
         let values = parts.compactMap { Int32($0.trimmingCharacters(in: " ")) }
         guard !values.isEmpty, values.count == parts.count, values.allSatisfy({ $0 > 0 }) else { return nil }
-        self.values = values
+        // A PID given twice is one target (threads of one process are merged by the recorder).
+        var seen = Set<Int32>()
+        self.values = values.filter { seen.insert($0).inserted }
     }
 }
 
