@@ -211,6 +211,9 @@ public final class PerfSession {
         return min(max(available / 8, 32 << 20), 256 << 20)
     }
 
+    // The reading thread holds the buffers until it is stopped.
+    deinit { reader?.stop() }
+
     /// Closes every event and unmaps the buffers (also done on deinit).
     public func close() {
         stopReading()
