@@ -168,3 +168,7 @@ int sflame_wifsignaled(int status) { return WIFSIGNALED(status); }
 int sflame_wtermsig(int status) { return WTERMSIG(status); }
 int sflame_wifstopped(int status) { return WIFSTOPPED(status); }
 int sflame_wstopsig(int status) { return WSTOPSIG(status); }
+
+pid_t sflame_gettid(void) {
+    return (pid_t)syscall(SYS_gettid);
+}

@@ -60,6 +60,8 @@ public struct EventRecording: Sendable {
     public var commandExit: ChildExitStatus?
     /// Threads found after the start and attached then (only for events that are not inherited).
     public var lateThreads: Int = 0
+    /// Records read from the ring buffers (samples and the rest); `stats.lost` were not.
+    public var records: Int = 0
 }
 
 /// Records samples of arbitrary events (probes on functions, software events) with their call
@@ -131,18 +133,23 @@ public final class EventRecorder {
             session.enable()
         }
         onStart()
+        // Probes fire on every allocator call: the rings are copied out on a thread of their own,
+        // so that handling the records (stacks, pairing) does not leave them full. Without the
+        // thread they are read after every wait, as before.
+        try? session.startReading()
         var queue = TimeOrderedRecords()
         func deliver(_ record: PerfRecord) { handle(record, session: session, onSample: onSample) }
         var end = RecordingEnd.duration
         var lastProgress = 0.0
         var lastLivenessCheck = 0.0
         var lateThreads = 0
+        var records = 0
         let followsThreads = options.events.contains { !$0.inherit }
         while true {
             _ = session.wait(timeoutMilliseconds: 100, extraFDs: [signals.wakeFD])
-            let roundStart = MonotonicTime.nanoseconds()
-            session.drain { queue.append($0) }
-            queue.release(roundStart: roundStart, deliver)
+            // A bounded share of the copies per turn, so the end conditions are checked while behind.
+            records += session.drain(maxCopiedBytes: 16 << 20) { queue.append($0) }
+            queue.release(roundStart: session.completeBefore, deliver)
             let now = MonotonicTime.seconds()
             if now - lastProgress >= 0.25 {
                 lastProgress = now
@@ -169,15 +176,17 @@ public final class EventRecorder {
         }
         let duration = MonotonicTime.seconds() - start
         session.disable()
-        session.drain { queue.append($0) }
+        session.stopReading()
+        records += session.drain { queue.append($0) }
         queue.release(roundStart: nil, deliver)
         state.stats.decodeErrors = session.decodeErrors
+        state.stats.noteBacklog(session)
         // Closing removes the probes; the kernel may wait for an RCU grace period per probe.
         session.close()
         progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))
         return EventRecording(
             stats: state.stats, end: end, durationSeconds: duration, wallStartNanos: wallStart, targets: targets,
-            commandExit: child?.wait(blocking: false), lateThreads: lateThreads)
+            commandExit: child?.wait(blocking: false), lateThreads: lateThreads, records: records)
     }
 
     /// Opens the events for threads of the targets that have none yet, and enables them.
@@ -331,7 +340,8 @@ public final class EventRecorder {
         }
         var targets: [Int32]
         switch options.target {
-        case .processes(let pids):
+        case .processes(let given):
+            let pids = Recorder.uniqueProcesses(given)
             for pid in pids { try Recorder.validate(pid: pid) }
             targets = pids
         case .command(let args):

@@ -40,6 +40,9 @@ struct OffCPUTracker {
         case .contextSwitch(let c):
             guard !c.isOut, let tid = c.sampleID.tid, let time = c.sampleID.time else { return }
             pending[tid, default: []].append((time, .into))
+        case .lost(let count, _), .lostSamples(let count, _):
+            state.stats.offCPULost += count
+            state.apply(record)
         default:
             state.apply(record)
         }

@@ -39,7 +39,8 @@ final class PtraceRecorder {
     {
         let targets: [Int32]
         switch options.target {
-        case .processes(let pids):
+        case .processes(let given):
+            let pids = Recorder.uniqueProcesses(given)
             for pid in pids { try Recorder.validate(pid: pid) }
             targets = pids
         case .command:

@@ -156,12 +156,13 @@ public final class Recorder {
         let end = loop(
             session: session, offCPU: offCPU, state: &state, signals: signals, start: start, ordered: ordered,
             progress: progress)
+        // The recording's length; handling the copies left over below is not part of it.
+        let duration = MonotonicClock.seconds() - start
         session.disable()
         if let ordered { ordered.drain(session, into: &state, final: true) } else { session.drain { state.apply($0) } }
         state.stats.decodeErrors = session.decodeErrors
         session.close()
         offCPU?.finish(into: &state)
-        let duration = MonotonicClock.seconds() - start
         progress(RecordingProgress(elapsedSeconds: duration, samples: state.stats.samples, lost: state.stats.lost))
 
         let vdso = VDSOFile.substitute(in: &state)
@@ -197,9 +198,10 @@ public final class Recorder {
         var lastProgress = 0.0
         var lastLivenessCheck = 0.0
         while true {
-            // Off-CPU buffers are not polled (their events hang up as threads exit); they are read
-            // every 25 ms instead.
-            _ = session.wait(timeoutMilliseconds: offCPU == nil ? 100 : 25, extraFDs: [signals.wakeFD])
+            // Off-CPU buffers are not polled here (a thread of their own empties them); their
+            // copies are handled every 25 ms, at once while some are left from the last turn.
+            let timeout: Int32 = offCPU == nil ? 100 : offCPU!.isBehind ? 0 : 25
+            _ = session.wait(timeoutMilliseconds: timeout, extraFDs: [signals.wakeFD])
             if let ordered { ordered.drain(session, into: &state) } else { session.drain { state.apply($0) } }
             offCPU?.drain(into: &state)
             let now = MonotonicClock.seconds()
@@ -234,7 +236,8 @@ public final class Recorder {
             event: options.event, frequencyHz: options.frequencyHz, excludeKernel: !options.includeKernel)
         var targets: [Int32]
         switch options.target {
-        case .processes(let pids):
+        case .processes(let given):
+            let pids = Recorder.uniqueProcesses(given)
             for pid in pids { try Self.validate(pid: pid) }
             targets = pids
         case .command(let args):

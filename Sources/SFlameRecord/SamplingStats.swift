@@ -33,8 +33,21 @@ public struct SamplingStats: Hashable, Sendable {
     /// recording, or the sample was lost); their time is not attributed.
     public var unpairedSwitchIns = 0
 
+    /// Records read from the off-CPU buffers (switch-out samples, switch records and the rest).
+    public var offCPURecords: UInt64 = 0
+    /// Of `lost`, the records the kernel dropped from the off-CPU buffers.
+    public var offCPULost: UInt64 = 0
+    /// The most bytes of copied records waiting to be handled at once (the buffers are copied
+    /// out on a thread of their own with `--off-cpu` and in event recordings); 0 without it.
+    public var backlogPeakBytes = 0
+    /// The limit of that backlog, how often the copying thread found it full, and the records
+    /// it dropped then (handling them fell behind); they are counted in `lost`.
+    public var backlogLimitBytes = 0
+    public var backlogFullPasses = 0
+    public var backlogDroppedRecords: UInt64 = 0
+
     public init() {}
 
-    /// Everything the kernel dropped.
-    public var lost: UInt64 { lostRecords + lostSamples }
+    /// Everything lost: what the kernel dropped, and what sflame dropped when it fell behind.
+    public var lost: UInt64 { lostRecords + lostSamples + backlogDroppedRecords }
 }

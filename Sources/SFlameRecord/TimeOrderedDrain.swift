@@ -18,11 +18,11 @@ final class TimeOrderedDrain {
     /// Drains every ring and applies the records older than the drain's start; `final` applies
     /// everything (after the events are disabled).
     func drain(_ session: PerfSession, into state: inout RecordingState, final: Bool = false) {
-        let cutoff = final ? UInt64.max : MonotonicClock.nanoseconds()
         session.drain { record in
             counter += 1
             pending.append((record.timestamp ?? 0, counter, record))
         }
+        let cutoff = final ? UInt64.max : session.completeBefore
         guard !pending.isEmpty else { return }
         pending.sort { ($0.time, $0.order) < ($1.time, $1.order) }
         let ready = pending.firstIndex { $0.time >= cutoff } ?? pending.count

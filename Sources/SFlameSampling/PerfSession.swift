@@ -30,6 +30,16 @@ public final class PerfSession {
     /// With companion events: which configuration (0 the main one, i the companion i - 1) each
     /// event id belongs to, for `PerfSample.identifier`. Empty without companions.
     public private(set) var configurationIndexByEventID: [UInt64: Int] = [:]
+    /// The thread copying the rings out (`startReading`), and how many of `rings` it reads.
+    private var reader: RingReader?
+    private var readerRingCount = 0
+    private var readerRunning = false
+    /// After `drain`: every record stamped (CLOCK_MONOTONIC ns) before this time has been handed
+    /// out, as far as the kernel had written it by then. Without the reading thread, the moment
+    /// the drain began; with it, the start of its latest pass over every ring.
+    public private(set) var completeBefore: UInt64 = 0
+    /// After `drain`: the reading thread holds copies that the call left for the next one.
+    public private(set) var hasBacklog = false
 
     /// - Parameters:
     ///   - dataPages: data pages per CPU ring buffer, a power of two. Default 128 (512 KiB).
@@ -159,8 +169,55 @@ public final class PerfSession {
     /// Disables every event, so nothing more is written after the end of a recording.
     public func disable() { for e in events { e.disable() } }
 
+    /// Starts a thread that copies the rings' records into memory as soon as the kernel wakes it
+    /// (each event's wakeup watermark) or every 5 ms, so the rings are emptied while the caller
+    /// is busy with the records it has; `drain` and `wait` then work on the copies. Call it
+    /// after attaching (buffers mapped later are read by `drain` directly).
+    ///
+    /// - Parameter maxQueuedBytes: the most copied, not yet drained bytes; beyond that the thread
+    ///   drops what it copies and counts it (`readerStatistics`).
+    /// - Throws: `.systemCall` when the thread cannot be started; the session then works as before.
+    public func startReading(maxQueuedBytes: Int = PerfSession.defaultMaxQueuedBytes()) throws(SamplingError) {
+        guard reader == nil, !rings.isEmpty else { return }
+        let reader = try RingReader(rings: rings.map { ($0.event.fd, $0.ring) }, maxQueuedBytes: maxQueuedBytes)
+        try reader.start()
+        self.reader = reader
+        readerRingCount = rings.count
+        readerRunning = true
+    }
+
+    /// Stops the reading thread (records it copied and those still in the rings are drained by
+    /// the next `drain`). Idempotent.
+    public func stopReading() {
+        reader?.stop()
+        readerRunning = false
+    }
+
+    /// What the reading thread saw: the most bytes it held for `drain` at once, its limit, the
+    /// passes that found it holding that limit, and the records it dropped then (emptied from
+    /// the rings and not kept). Nil without the thread.
+    public var readerStatistics: (peakQueuedBytes: Int, maxQueuedBytes: Int, fullPasses: Int, droppedRecords: Int)? {
+        reader.map {
+            let s = $0.statistics
+            return (s.peakBytes, $0.maxQueuedBytes, s.fullPasses, s.droppedRecords)
+        }
+    }
+
+    /// The default bound on copied records: 256 MiB, or an eighth of the memory available now
+    /// (/proc/meminfo MemAvailable) when that is less, but at least 32 MiB. The bound also caps
+    /// the work left when the recording ends.
+    public static func defaultMaxQueuedBytes() -> Int {
+        let available = ProcFS.memoryAvailableBytes() ?? 0
+        return min(max(available / 8, 32 << 20), 256 << 20)
+    }
+
+    // The reading thread holds the buffers until it is stopped.
+    deinit { reader?.stop() }
+
     /// Closes every event and unmaps the buffers (also done on deinit).
     public func close() {
+        stopReading()
+        reader = nil
         disable()
         rings.removeAll()
         events.removeAll()
@@ -180,6 +237,15 @@ public final class PerfSession {
     /// (its thread exited) are no longer polled, but are still drained.
     public func wait(timeoutMilliseconds: Int32, extraFDs: [Int32] = []) -> WaitResult {
         var fds: [pollfd] = []
+        if readerRunning, let reader {
+            // The reading thread owns the rings; it says when it copied something.
+            fds.append(pollfd(fd: reader.dataFD, events: Int16(POLLIN), revents: 0))
+            for fd in extraFDs { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+            let n = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+            if n <= 0 { return .timeout }
+            for p in fds.dropFirst() where p.revents & Int16(POLLIN) != 0 { return .extraReadable(p.fd) }
+            return fds[0].revents & Int16(POLLIN) != 0 ? .data : .timeout
+        }
         for r in rings where !hungUp.contains(r.event.fd) {
             fds.append(pollfd(fd: r.event.fd, events: Int16(POLLIN), revents: 0))
         }
@@ -196,16 +262,45 @@ public final class PerfSession {
     }
 
     /// Bytes waiting in all buffers.
-    public var pendingBytes: Int { rings.reduce(0) { $0 + $1.ring.pendingBytes } }
+    public var pendingBytes: Int {
+        guard !readerRunning else { return 0 }
+        return rings.reduce(0) { $0 + $1.ring.pendingBytes }
+    }
 
     /// Decodes every pending record of every buffer and hands it to `body`, buffer by buffer.
     /// Records that fail to decode are counted in `decodeErrors`.
     ///
+    /// With the reading thread, `maxCopiedBytes` bounds how much of its copies one call takes
+    /// (so a caller that falls behind still gets back to its loop); `completeBefore` then moves
+    /// only when the copies were all taken.
+    ///
     /// - Returns: the number of records read.
     @discardableResult
-    public func drain(_ body: (PerfRecord) -> Void) -> Int {
+    public func drain(maxCopiedBytes: Int = .max, _ body: (PerfRecord) -> Void) -> Int {
         var total = 0
-        for r in rings {
+        let start = MonotonicTime.nanoseconds()
+        if let reader {
+            let (chunks, before) = reader.take(maxBytes: readerRunning ? maxCopiedBytes : .max)
+            hasBacklog = before == nil
+            if !readerRunning {
+                completeBefore = start
+            } else if let before {
+                completeBefore = before
+            }
+            for chunk in chunks {
+                total += chunk.bytes.withUnsafeBytes { bytes in
+                    RingBuffer.walkRecords(bytes) { record in
+                        do {
+                            body(try decoder.decode(record))
+                        } catch {
+                            decodeErrors += 1
+                        }
+                    }
+                }
+            }
+        }
+        if reader == nil { completeBefore = start }
+        for (index, r) in rings.enumerated() where !(readerRunning && index < readerRingCount) {
             total += r.ring.drain { bytes in
                 do {
                     body(try decoder.decode(bytes))

@@ -120,6 +120,18 @@ public enum ProcFS {
         return text.hasSuffix("\n") ? String(text.dropLast()) : text
     }
 
+    /// Memory available for new allocations without swapping (/proc/meminfo `MemAvailable`), in
+    /// bytes; nil when unreadable.
+    public static func memoryAvailableBytes() -> Int? {
+        guard let text = try? readText("/proc/meminfo") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 2, let kib = Int(fields[1]) else { return nil }
+            return kib * 1024
+        }
+        return nil
+    }
+
     /// The online CPUs (/sys/devices/system/cpu/online); [0] when unreadable.
     public static func onlineCPUs() -> [Int] {
         guard let text = try? readText("/sys/devices/system/cpu/online"), let cpus = try? CPUList.parse(text),

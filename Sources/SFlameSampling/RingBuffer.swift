@@ -71,6 +71,42 @@ public final class RingBuffer {
         return count
     }
 
+    /// Appends the bytes of every complete record between our tail and the kernel's head to
+    /// `bytes` (in ring order, unwrapped), then releases the space. The kernel moves the head only
+    /// past complete records, so the copy holds whole records; `walkRecords` reads them.
+    public func copyPending(into bytes: inout [UInt8]) {
+        let head = sflame_ring_load_head(base)
+        guard head > tail else { return }
+        let data = UnsafeRawBufferPointer(start: UnsafeRawPointer(base + dataOffset), count: dataSize)
+        let count = Int(min(head - tail, UInt64(dataSize)))
+        let offset = Int(tail & UInt64(dataSize - 1))
+        bytes.reserveCapacity(bytes.count + count)
+        if offset + count <= dataSize {
+            bytes.append(contentsOf: data[offset..<offset + count])
+        } else {
+            bytes.append(contentsOf: data[offset..<dataSize])
+            bytes.append(contentsOf: data[0..<count - (dataSize - offset)])
+        }
+        tail = head
+        sflame_ring_store_tail(base, tail)
+    }
+
+    /// Hands every record of `bytes` (records back to back, as `copyPending` leaves them) to
+    /// `body`; returns the number of records. A header whose size is smaller than a header or
+    /// runs past the end means corruption: the rest is skipped.
+    public static func walkRecords(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) -> Int {
+        var offset = 0
+        var count = 0
+        while offset + PerfRecordDecoder.headerSize <= bytes.count {
+            let recordSize = Int(bytes.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self))
+            if recordSize < PerfRecordDecoder.headerSize || recordSize > bytes.count - offset { break }
+            body(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + recordSize]))
+            offset += recordSize
+            count += 1
+        }
+        return count
+    }
+
     /// Walks the records between `tail` and `head` of a ring's data area (a power-of-two
     /// size); returns the new tail and the number of records. A record that straddles the
     /// end of the area is copied into `scratch` and handed over in one piece.

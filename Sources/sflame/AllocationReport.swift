@@ -28,8 +28,19 @@ enum AllocationReport {
                     + "posix_memalign → malloc) were left out so that no byte counts twice.")
         }
         if lost > 0 {
+            let stats = r.recording.stats
+            let share = Double(lost) / Double(UInt64(r.recording.records) + lost)
+            let dropped = stats.backlogDroppedRecords
+            var why = "the kernel's ring buffers filled before sflame's reading thread got a CPU"
+            if dropped == lost {
+                why = "sflame fell behind and its copy of the buffers held its limit (\(stats.backlogLimitBytes >> 20) MiB)"
+            } else if dropped > 0 {
+                why += "; \(Format.grouped(dropped)) when sflame fell behind and its copy of the buffers held its limit "
+                    + "(\(stats.backlogLimitBytes >> 20) MiB)"
+            }
             lines.append(
-                "sflame: warning: \(Format.grouped(lost)) samples were lost (ring buffers full): totals are low"
+                "sflame: warning: \(Format.grouped(lost)) of \(Format.grouped(UInt64(r.recording.records) + lost)) probe "
+                    + "records (\(RecordingSummary.percent(share))) were lost (\(why)): totals are low"
                     + (r.kind == .leaks ? ", and a lost free makes its allocation look outstanding." : "."))
         }
         let profile = r.profile

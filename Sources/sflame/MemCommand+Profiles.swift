@@ -47,7 +47,7 @@ extension MemCommand {
     func runPageFaults() throws {
         let profiler = PageFaultProfiler(
             options: PageFaultProfileOptions(
-                target: target, period: period, durationSeconds: duration, debugInfoPaths: debuginfoPath))
+                target: target, period: UInt64(period), durationSeconds: duration, debugInfoPaths: debuginfoPath))
         let display = MemProgressLine(enabled: showsProgress)
         let result: PageFaultProfile
         do {

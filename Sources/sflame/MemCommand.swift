@@ -63,22 +63,25 @@ struct MemCommand: ParsableCommand {
             """
     )
 
-    @Option(name: [.short, .customLong("pid")], help: ArgumentHelp("The process to watch.", valueName: "PID"))
+    // `.unconditional` on the numeric options: a negative value ("-d -1") is taken as the value and
+    // rejected by validate() with what is expected, not read as an unknown option ("missing value").
+    @Option(name: [.short, .customLong("pid")], parsing: .unconditional, help: ArgumentHelp("The process to watch.", valueName: "PID"))
     var pid: Int32?
 
-    @Option(help: ArgumentHelp("Time between /proc readings, with a unit: 100ms, 0.5s, 2s.", valueName: "DURATION"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time between /proc readings, with a unit: 100ms, 0.5s, 2s.", valueName: "DURATION"))
     var interval: IntervalArgument = IntervalArgument(seconds: 0.1)
 
     @Option(
-        name: [.short, .long],
+        name: [.short, .long], parsing: .unconditional,
         help: ArgumentHelp(
             "Stop after this many seconds (default: until the target exits or Ctrl-C).", valueName: "SECONDS"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("Read /proc/PID/smaps (per-mapping detail) every N intervals at most.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Read /proc/PID/smaps (per-mapping detail) every N intervals at most.", valueName: "N"))
     var smapsEvery = 10
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Share of one core the smaps readings may use, in percent; for processes with many mappings they are "
                 + "spaced further apart than --smaps-every to stay within it (100 disables the back-off).",
@@ -98,11 +101,11 @@ struct MemCommand: ParsableCommand {
     var weight: WeightArgument = .bytes
 
     @Option(
-        name: [.customShort("c"), .customLong("period")],
+        name: [.customShort("c"), .customLong("period")], parsing: .unconditional,
         help: ArgumentHelp("Page faults per sample (--page-faults); 1 records every fault.", valueName: "N"))
-    var period: UInt64 = 1
+    var period: Int = 1
 
-    @Option(help: ArgumentHelp("Stacks to list in the report.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stacks to list in the report.", valueName: "N"))
     var top = 10
 
     @Option(
@@ -166,7 +169,7 @@ struct MemCommand: ParsableCommand {
         if !(smapsCpuBudget > 0 && smapsCpuBudget <= 100) {
             throw ValidationError("--smaps-cpu-budget must be a percentage above 0 and at most 100 (got \(smapsCpuBudget)).")
         }
-        if period == 0 { throw ValidationError("--period must be at least 1.") }
+        if period < 1 { throw ValidationError("--period must be at least 1 (got \(period)).") }
         if top < 0 { throw ValidationError("--top must not be negative.") }
         for path in resolvedOutputs {
             _ = try outputKind(path)

@@ -37,7 +37,9 @@ struct RecordCommand: ParsableCommand {
             """
     )
 
-    @Option(name: [.short, .customLong("pid")], help: ArgumentHelp("Processes to profile (comma-separated PIDs).", valueName: "PID[,PID…]"))
+    // `.unconditional` on the numeric options: a negative value ("-d -1") is taken as the value and
+    // rejected by validate() with what is expected, not read as an unknown option ("missing value").
+    @Option(name: [.short, .customLong("pid")], parsing: .unconditional, help: ArgumentHelp("Processes to profile (comma-separated PIDs).", valueName: "PID[,PID…]"))
     var pids: PIDList?
 
     @Flag(name: [.short, .customLong("all-cpus")], help: "Record every process on every CPU (system-wide, like perf record -a), each under its own root frame; the idle task is the swapper root.")
@@ -52,10 +54,10 @@ struct RecordCommand: ParsableCommand {
     @Flag(name: .long, help: "With -a: leave out the idle task's samples (CPUs with nothing to run).")
     var noIdle = false
 
-    @Option(name: [.customShort("F"), .customLong("frequency")], help: "Samples per second per thread.")
-    var frequency: UInt64 = 99
+    @Option(name: [.customShort("F"), .customLong("frequency")], parsing: .unconditional, help: "Samples per second per thread.")
+    var frequency: Int = 99
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Stop after this many seconds (default: until the target exits or Ctrl-C).", valueName: "SECONDS"))
+    @Option(name: [.short, .long], parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds (default: until the target exits or Ctrl-C).", valueName: "SECONDS"))
     var duration: Double?
 
     @Option(name: [.short, .long], help: "The sampling event: cpu-clock, task-clock, page-faults, or a hardware event (cycles, instructions…; falls back to cpu-clock where unsupported).")
@@ -111,7 +113,7 @@ struct RecordCommand: ParsableCommand {
         if noIdle && !allCPUs {
             throw ValidationError("--no-idle applies to system-wide recordings (-a).")
         }
-        if frequency == 0 || frequency > 100_000 {
+        if frequency < 1 || frequency > 100_000 {
             throw ValidationError("--frequency must be between 1 and 100000 Hz (got \(frequency)).")
         }
         if let error = callGraph.error { throw ValidationError(error) }
@@ -135,7 +137,7 @@ struct RecordCommand: ParsableCommand {
         let target: RecordOptions.Target =
             allCPUs ? .systemWide : command.isEmpty ? .processes(pids!.values) : .command(command)
         var options = RecordOptions(
-            target: target, event: EventSource(name: event)!, frequencyHz: frequency, durationSeconds: duration,
+            target: target, event: EventSource(name: event)!, frequencyHz: UInt64(frequency), durationSeconds: duration,
             includeKernel: !noKernel, debugInfoPaths: debuginfoPath)
         options.callGraph = callGraph.value
         options.unwinder = unwinder
@@ -237,7 +239,9 @@ struct PIDList: ExpressibleByArgument {
         let parts = argument.split(separator: ",")
         let values = parts.compactMap { Int32($0.trimmingCharacters(in: " ")) }
         guard !values.isEmpty, values.count == parts.count, values.allSatisfy({ $0 > 0 }) else { return nil }
-        self.values = values
+        // A PID given twice is one target (threads of one process are merged by the recorder).
+        var seen = Set<Int32>()
+        self.values = values.filter { seen.insert($0).inserted }
     }
 }
 

@@ -26,11 +26,7 @@ enum RecordingSummary {
             if s.offCPUIntervals > 0 || s.unpairedSwitchIns > 0 {
                 // Off-CPU records come at every context switch, whatever --frequency is; with DWARF
                 // each carries a stack copy, which is what fills the buffers on a busy service.
-                lines.append(
-                    "\(Grouped(Int(s.lost))) records were lost because the ring buffers filled up; with --off-cpu "
-                        + "there is one record per context switch (--frequency does not change that), each with a "
-                        + "user stack copy in DWARF mode: on a busy service use -g fp, or a smaller copy such as "
-                        + "-g dwarf,2048. Off-CPU totals are low by the lost waits.")
+                lines.append(offCPULossLine(s))
             } else {
                 lines.append(
                     "\(Grouped(Int(s.lost))) records were lost because the ring buffers filled up; lower --frequency "
@@ -43,6 +39,32 @@ enum RecordingSummary {
         lines.append(contentsOf: samplerLines(r))
         lines.append(contentsOf: qualityLines(r.quality))
         return lines
+    }
+
+    /// How many off-CPU records were lost, their share, and why: the copy sflame keeps of the
+    /// buffers reached its limit (handling fell behind), or the buffers filled before the thread
+    /// that empties them ran.
+    static func offCPULossLine(_ s: SamplingStats) -> String {
+        var line: String
+        if s.offCPULost > 0 {
+            let share = Double(s.offCPULost) / Double(s.offCPURecords + s.offCPULost)
+            line = "\(Grouped(Int(s.offCPULost))) of \(Grouped(Int(s.offCPURecords + s.offCPULost))) off-CPU records "
+                + "(\(percent(share))) were lost"
+            if s.lost > s.offCPULost { line += ", and \(Grouped(Int(s.lost - s.offCPULost))) on-CPU records" }
+        } else {
+            line = "\(Grouped(Int(s.lost))) on-CPU records were lost"
+        }
+        line += ": with --off-cpu there is one record per context switch (--frequency does not change that), "
+            + "each with a user stack copy in DWARF mode. "
+        if s.backlogDroppedRecords > 0 {
+            line += "Unwinding fell behind: \(Grouped(Int(s.backlogDroppedRecords))) were dropped when sflame's "
+                + "copy of the buffers held its limit (\(s.backlogLimitBytes >> 20) MiB); use -g fp or a smaller "
+                + "copy such as -g dwarf,2048."
+        } else {
+            line += "The buffers filled before sflame's reading thread got a CPU (a busy machine); use -g fp, a "
+                + "smaller copy such as -g dwarf,2048, or record while the machine is less loaded."
+        }
+        return line + " Off-CPU totals are low by the lost waits."
     }
 
     /// "unwind quality: …" and one line per module where more than 5 % of the stacks stop.

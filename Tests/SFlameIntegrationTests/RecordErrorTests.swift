@@ -78,6 +78,27 @@ import Testing
         #expect(SFlameBinary.run(["record", "--pid", "1", "-e", "nonsense"]).standardError.contains("Unknown event"))
     }
 
+    /// A negative number is taken as the option's value and rejected with what is expected,
+    /// not read as an unknown option ("Missing value for '-d <SECONDS>'").
+    @Test(arguments: [
+        (["record", "--pid", "1", "--duration", "-1"], "--duration must be a positive number of seconds (got -1.0)"),
+        (["record", "--pid", "1", "-d", "-1"], "--duration must be a positive number of seconds (got -1.0)"),
+        (["record", "--pid", "1", "--frequency", "-5"], "--frequency must be between 1 and 100000 Hz (got -5)"),
+        (["record", "--pid", "1", "-F", "-5"], "--frequency must be between 1 and 100000 Hz (got -5)"),
+        (["record", "--pid", "-5"], "The value '-5' is invalid for '--pid <PID[,PID…]>'"),
+        (["mem", "--pid", "1", "--duration", "-1"], "--duration must be a positive number of seconds (got -1.0)"),
+        (["mem", "--pid", "1", "--top", "-3"], "--top must not be negative"),
+        (["mem", "--pid", "1", "--page-faults", "--period", "-2"], "--period must be at least 1 (got -2)"),
+        (["mem", "--pid", "1", "--smaps-every", "-1"], "--smaps-every must be at least 1 (got -1)"),
+        (["mem", "--pid", "-7"], "--pid must be a positive process id (got -7)"),
+    ])
+    func negativeValuesAreRejectedWithWhatIsExpected(arguments: [String], message: String) {
+        let r = SFlameBinary.run(arguments)
+        #expect(r.status == 64, "exit code \(r.status)")
+        #expect(r.standardError.contains(message), "\(r.standardError)")
+        #expect(!r.standardError.contains("Missing value"), "\(r.standardError)")
+    }
+
     @Test func hardwareEventsFallBackToCPUClock() throws {
         let dir = try TemporaryDirectory()
         let r = SFlameBinary.run(["record", "-e", "cycles", "-o", dir.file("o.folded"), "--", try Samples.path("two-hot"), "1"])

@@ -31,6 +31,29 @@ import Testing
         #expect(target.state != nil && target.state != "T" && target.state != "t", "target keeps running")
     }
 
+    /// `-p A,A,T` (T a thread of A) records A once, with both samplers: one process in the
+    /// summary, and every worker thread with its own quarter, not a doubled one.
+    @Test(arguments: ["perf", "ptrace"])
+    func aProcessGivenTwiceOrByAThreadIsRecordedOnce(sampler: String) throws {
+        let dir = try TemporaryDirectory()
+        let target = try SampleProcess(try Samples.path("threads"), arguments: ["60", "4"])
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(target.pid)/task").compactMap { Int32($0) }
+        let thread = try #require(tasks.first { $0 != target.pid })
+        let result = SFlameBinary.run([
+            "record", "--sampler", sampler, "--pid", "\(target.pid),\(target.pid),\(thread)", "-F", "199", "-d", "2",
+            "-o", dir.file("out.folded"),
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("samples from 1 process"), "\(result.standardError)")
+        let folded = try FoldedStacks(file: dir.file("out.folded"))
+        #expect(folded.stacks.allSatisfy { $0.frames.first == "threads" }, "one root: the process")
+        for worker in 0..<4 {
+            let share = folded.share(containing: ["spin_\(worker)"])
+            #expect(abs(share - 0.25) <= 0.12, "spin_\(worker) share \(share)")
+        }
+        #expect(target.state != nil && !["T", "t"].contains(target.state!), "target keeps running")
+    }
+
     @Test func recordALaunchedCommandFromItsFirstInstruction() throws {
         let dir = try TemporaryDirectory()
         let result = SFlameBinary.run([

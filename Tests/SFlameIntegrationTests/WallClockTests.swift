@@ -59,6 +59,42 @@ import Testing
         #expect(target.state != nil && !["T", "t"].contains(target.state!))
     }
 
+    /// samples/switch-storm: two threads napping 100 µs at a time, thousands of context
+    /// switches a second, each a switch-out sample with an 8 KiB DWARF stack copy. The rings fill
+    /// in a fraction of a second; they must be emptied while the samples are unwound. Before the
+    /// reading thread, a third or more of the records were lost here.
+    @Test func offCPUKeepsUpWithThousandsOfSwitchesASecond() throws {
+        let dir = try TemporaryDirectory()
+        let target = try SampleProcess(try Samples.path("switch-storm"), arguments: ["0", "2", "100"])
+        let r = SFlameBinary.run([
+            "record", "--off-cpu", "--pid", "\(target.pid)", "-d", "2", "-o", dir.file("o.folded"),
+        ])
+        #expect(r.status == 0, "\(r.standardError)")
+        #expect(r.standardError.contains("DWARF"), "switch-storm has no frame pointers: stack copies are taken")
+        let lost = try #require(Self.number(in: r.standardError, after: "s, ", before: " lost."))
+        let waits = try #require(Self.number(in: r.standardError, after: "off-CPU: ", before: " waits"))
+        #expect(waits > 2_000, "the load was real: \(waits) waits")
+        // Every wait is three records (the sample, the switch out and in): compare with them all.
+        #expect(Double(lost) < 0.05 * Double(3 * waits + lost), "\(lost) lost beside \(waits) waits: \(r.standardError)")
+        let folded = try FoldedStacks(file: dir.file("o.folded"))
+        let naps = ["napper_main", "nap_loop", "short_nap"]
+        #expect(folded.share(containing: naps) > 0.5, "nap share \(folded.share(containing: naps))")
+        let sleeping = folded.stacks.filter { $0.frames.contains("short_nap") && $0.frames.last == "[sleeping]" }
+        #expect(!sleeping.isEmpty, "the naps end in [sleeping]")
+        #expect(target.state != nil && !["T", "t"].contains(target.state!))
+    }
+
+    /// The integer (digits and thousands separators) between `after` and `before` on a line.
+    static func number(in text: String, after: String, before: String) -> Int? {
+        for line in text.split(separator: "\n") {
+            guard let start = line.range(of: after), let end = line.range(of: before, range: start.upperBound..<line.endIndex)
+            else { continue }
+            let digits = line[start.upperBound..<end.lowerBound].filter { $0 != "," }
+            if let n = Int(digits.split(separator: " ").last ?? "") { return n }
+        }
+        return nil
+    }
+
     @Test func ptraceShowsTheSleepStackAtNinetyPercentOfWallTime() throws {
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("sleepy"), arguments: ["60", "2"])

@@ -27,6 +27,9 @@ unsigned long sflame_perf_ioc_set_output(void);
 /// PERF_EVENT_IOC_ID: writes the event's id (a u64) through the pointer argument.
 unsigned long sflame_perf_ioc_id(void);
 
+/// The calling thread's id (gettid(2); glibc's wrapper is not visible to Swift).
+pid_t sflame_gettid(void);
+
 /// Reads `data_head` of a perf ring buffer's control page with acquire ordering, so that the
 /// record bytes written by the kernel before it advanced the head are visible to us.
 /// Source: perf_event_open(2), "data_head"; include/uapi/linux/perf_event.h.
