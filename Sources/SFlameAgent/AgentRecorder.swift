@@ -38,18 +38,21 @@ enum AgentRecorder {
     }
 
     /// An on-CPU recording of `pid` for `seconds`, as `sflame record --pid PID -d SECONDS`;
-    /// ends early when `stop` is requested.
+    /// ends early when `stop` is requested. `samplingEnded` is called (maybe more than once)
+    /// when sampling is over, before symbolization.
     ///
     /// Throws: `.notFound` when the process is gone, `.badRequest` for a kernel thread or a
     /// zombie, `.recordingFailed` when the events cannot be opened.
     @available(*, noasync, message: "blocks the calling thread for the whole recording")
-    static func cpu(pid: Int32, seconds: Int, options: AgentRecordingOptions, stop: StopRequest) throws(AgentError)
-        -> Recording
-    {
+    static func cpu(
+        pid: Int32, seconds: Int, options: AgentRecordingOptions, stop: StopRequest, samplingEnded: () -> Void
+    ) throws(AgentError) -> Recording {
         let recorder = Recorder(options: options.recordOptions(pid: pid, seconds: seconds))
         recorder.stopRequest = stop
         do {
-            return try recorder.run()
+            return try recorder.run { progress in
+                if progress.elapsedSeconds >= Double(seconds) { samplingEnded() }
+            }
         } catch {
             throw AgentError(error)
         }
@@ -59,9 +62,9 @@ enum AgentRecorder {
     ///
     /// Throws: as `cpu`, and `.recordingFailed` when no allocator is found or probes are refused.
     @available(*, noasync, message: "blocks the calling thread for the whole recording")
-    static func allocations(pid: Int32, seconds: Int, options: AgentRecordingOptions, stop: StopRequest)
-        throws(AgentError) -> AllocationProfile
-    {
+    static func allocations(
+        pid: Int32, seconds: Int, options: AgentRecordingOptions, stop: StopRequest, samplingEnded: () -> Void
+    ) throws(AgentError) -> AllocationProfile {
         let profiler = AllocationProfiler(
             options: AllocationProfileOptions(
                 target: .processes([pid]), kind: .allocations, durationSeconds: Double(seconds),
@@ -69,7 +72,9 @@ enum AgentRecorder {
         profiler.stopRequest = stop
         do {
             let module = try profiler.locateAllocator()
-            return try profiler.run(module: module)
+            return try profiler.run(module: module, progress: { progress in
+                if progress.elapsedSeconds >= Double(seconds) { samplingEnded() }
+            })
         } catch {
             throw AgentError(error)
         }

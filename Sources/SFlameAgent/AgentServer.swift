@@ -35,6 +35,8 @@ public final class Agent: Sendable {
     public let configuration: AgentConfiguration
     let metrics = AgentMetrics()
     let slots = RecordingSlots()
+    /// Recordings whose thread is running (sampling or symbolizing): `sflame_agent_recordings_in_progress`.
+    private let running = Atomic<Int>(0)
     /// With `--all`: the processes profiled so far (their memory series are exported while they run).
     private let profiled = Mutex<Set<Int32>>([])
 
@@ -106,16 +108,21 @@ public final class Agent: Sendable {
         } catch {
             return Self.errorResponse(error)
         }
-        defer { slots.release(pid: pid) }
+        defer { slots.release(pid: pid, stop: stop) }
         if configuration.allowlist == .all { profiled.withLock { _ = $0.insert(pid) } }
         let seconds = parameters.seconds
         let options = configuration.recording
         let metrics = self.metrics
+        let slots = self.slots
         do {
             let payload = try await request.body.consumeWithCancellationOnInboundClose { _ in
                 try await BlockingThread.run(name: "sflame-\(kind.rawValue)-\(pid)", stop: stop) {
                     () throws(AgentError) -> Payload in
-                    try Self.record(kind: kind, pid: pid, seconds: seconds, options: options, stop: stop, metrics: metrics)
+                    self.running.add(1, ordering: .relaxed)
+                    defer { self.running.subtract(1, ordering: .relaxed) }
+                    return try Self.record(
+                        kind: kind, pid: pid, seconds: seconds, options: options, stop: stop, metrics: metrics,
+                        samplingEnded: { slots.release(pid: pid, stop: stop) })
                 }
             }
             return Self.payloadResponse(payload, kind: kind)
@@ -130,13 +137,15 @@ public final class Agent: Sendable {
     /// Records on the calling (dedicated) thread and counts the recording in the metrics.
     @available(*, noasync, message: "blocks the calling thread for the whole recording")
     private static func record(
-        kind: Kind, pid: Int32, seconds: Int, options: AgentRecordingOptions, stop: StopRequest, metrics: AgentMetrics
+        kind: Kind, pid: Int32, seconds: Int, options: AgentRecordingOptions, stop: StopRequest, metrics: AgentMetrics,
+        samplingEnded: () -> Void
     ) throws(AgentError) -> Payload {
         let profileName = kind == .allocs ? "allocs" : "cpu"
         do throws(AgentError) {
             switch kind {
             case .cpu, .flameGraph:
-                let recording = try AgentRecorder.cpu(pid: pid, seconds: seconds, options: options, stop: stop)
+                let recording = try AgentRecorder.cpu(
+                    pid: pid, seconds: seconds, options: options, stop: stop, samplingEnded: samplingEnded)
                 metrics.recordRecording(
                     profile: profileName, end: recording.end, cancelled: stop.isRequested, stats: recording.stats,
                     quality: recording.quality)
@@ -152,7 +161,8 @@ public final class Agent: Sendable {
                 }
                 return Payload(bytes: recording.profile.pprofGzip(), contentType: "application/octet-stream")
             case .allocs:
-                let result = try AgentRecorder.allocations(pid: pid, seconds: seconds, options: options, stop: stop)
+                let result = try AgentRecorder.allocations(
+                    pid: pid, seconds: seconds, options: options, stop: stop, samplingEnded: samplingEnded)
                 metrics.recordRecording(
                     profile: profileName, end: result.recording.end, cancelled: stop.isRequested,
                     stats: result.recording.stats, quality: result.quality)
@@ -181,7 +191,7 @@ public final class Agent: Sendable {
                 return set.sorted()
             }
         }
-        let text = metrics.exposition(targets: targets, recordingsInProgress: slots.inProgress)
+        let text = metrics.exposition(targets: targets, recordingsInProgress: running.load(ordering: .relaxed))
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))

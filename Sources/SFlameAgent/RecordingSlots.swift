@@ -43,13 +43,13 @@ final class RecordingSlots: Sendable {
         if let result { throw result }
     }
 
-    /// Frees `pid` once its recording has returned.
-    func release(pid: Int32) {
-        state.withLock { _ = $0.slots.removeValue(forKey: pid) }
+    /// Frees `pid` once the recording that `stop` ends has closed its events (sampling is over;
+    /// symbolization may still run). Idempotent: frees only that recording's reservation.
+    func release(pid: Int32, stop: StopRequest) {
+        state.withLock { state in
+            if let slot = state.slots[pid], slot.stop === stop { state.slots[pid] = nil }
+        }
     }
-
-    /// The number of recordings in progress.
-    var inProgress: Int { state.withLock { $0.slots.count } }
 
     /// Ends every recording in progress and refuses new ones (graceful shutdown).
     func cancelAll() {
