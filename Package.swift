@@ -133,6 +133,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SFlameUnwindTests", dependencies: ["SFlameUnwind"]),
+        .testTarget(name: "SFlameAgentTests", dependencies: ["SFlameAgent", "SFlameSampling"]),
         .testTarget(
             name: "SFlameSamplingTests", dependencies: ["SFlameSampling", "SFlameKernelFormats", "SFlameTestSupport"]),
         .testTarget(

@@ -13,7 +13,7 @@ import Glibc
 public enum TargetAllowlist: Sendable, Equatable {
     /// These processes (and their threads).
     case processes([Int32])
-    /// The processes of a cgroup v2 directory (absolute, or relative to /sys/fs/cgroup).
+    /// The processes of a cgroup directory (v2, or a v1 hierarchy; absolute, or relative to /sys/fs/cgroup).
     case cgroup(String)
     /// Any user process.
     case all
@@ -42,7 +42,7 @@ public enum TargetAllowlist: Sendable, Equatable {
                 throw AgentError(
                     .invalidConfiguration,
                     "--cgroup \(path): cannot read \(Self.cgroupDirectory(path))/cgroup.procs (\(error.description)). "
-                        + "Give a cgroup v2 directory, absolute or relative to /sys/fs/cgroup, e.g. system.slice/redis-server.service.")
+                        + "Give a cgroup directory, absolute or relative to /sys/fs/cgroup, e.g. system.slice/redis-server.service.")
             }
         case .all:
             break

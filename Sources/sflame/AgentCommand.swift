@@ -46,7 +46,7 @@ struct AgentCommand: ParsableCommand {
     @Option(name: [.short, .customLong("pid")], help: ArgumentHelp("The processes that may be profiled (comma-separated PIDs).", valueName: "PID[,PID…]"))
     var pids: PIDList?
 
-    @Option(help: ArgumentHelp("Allow the processes of this cgroup v2 (absolute, or relative to /sys/fs/cgroup); membership is read at each request.", valueName: "PATH"))
+    @Option(help: ArgumentHelp("Allow the processes of this cgroup directory (absolute, or relative to /sys/fs/cgroup); membership is read at each request.", valueName: "PATH"))
     var cgroup: String?
 
     @Flag(help: "Allow any process on the machine.")

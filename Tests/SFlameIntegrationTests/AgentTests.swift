@@ -208,6 +208,35 @@ import Glibc
         #expect(target.state != nil && target.state != "T" && target.state != "t", "target keeps running")
     }
 
+    @Test func aCgroupAllowsItsMembersReadAtEachRequest() throws {
+        let dir = try TemporaryDirectory()
+        let target = try SampleProcess(try Samples.path("two-hot"), arguments: ["120"])
+        // A cgroup of its own (cgroup v2 where mounted, else the v1 pids hierarchy).
+        let roots = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup", "/sys/fs/cgroup/pids"]
+        guard let root = roots.first(where: { FileManager.default.fileExists(atPath: "\($0)/cgroup.procs") }) else {
+            Issue.record("no cgroup hierarchy with cgroup.procs")
+            return
+        }
+        let cgroup = "\(root)/sflame-agent-test-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: cgroup, withIntermediateDirectories: false)
+        defer {
+            try? "\(target.pid)\n".write(toFile: "\(root)/cgroup.procs", atomically: false, encoding: .utf8)
+            rmdir(cgroup)
+        }
+        let agent = try AgentProcess(["--cgroup", cgroup, "--listen", "127.0.0.1:0"], directory: dir)
+        // Empty at first: no pid to default to, and the target is not (yet) allowed.
+        #expect(try HTTPClient.get(port: agent.port, path: "/debug/pprof/profile?seconds=1").status == 400)
+        #expect(try HTTPClient.get(port: agent.port, path: "/debug/pprof/profile?seconds=1&pid=\(target.pid)").status == 403)
+        try "\(target.pid)\n".write(toFile: "\(cgroup)/cgroup.procs", atomically: false, encoding: .utf8)
+        let rss = "sflame_target_rss_bytes{pid=\"\(target.pid)\",process=\"two-hot\"}"
+        #expect(try agent.metric(rss).map { $0 > 0 } == true, "a member's memory is exported")
+        let response = try HTTPClient.get(port: agent.port, path: "/debug/pprof/profile?seconds=1")
+        #expect(response.status == 200, "the only member is the default: \(response.text)")
+        try "\(target.pid)\n".write(toFile: "\(root)/cgroup.procs", atomically: false, encoding: .utf8)
+        #expect(try HTTPClient.get(port: agent.port, path: "/debug/pprof/profile?seconds=1&pid=\(target.pid)").status == 403)
+        #expect(try agent.metric(rss) == nil, "a process that left is no longer exported")
+    }
+
     // MARK: helpers
 
     static func freePort() throws -> Int {
