@@ -2,6 +2,10 @@
 import SFlameSampling
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @testable import SFlameAgent
 
 /// The agent's pure decisions: addresses, tokens, parameters, one recording per process.
@@ -58,6 +62,21 @@ struct AgentConfigurationTests {
             }
             #expect(error?.statusCode == 400)
         }
+    }
+
+    @Test func aThreadIDCountsAsItsProcessAndOthersAreRefused() throws {
+        let me = getpid()
+        let allowlist = TargetAllowlist.processes([me])
+        #expect(try allowlist.resolve(nil) == me, "the only allowed process is the default")
+        let tasks = try ProcFS.threads(of: me)
+        for tid in tasks { #expect(try allowlist.resolve(tid) == me) }
+        let forbidden = #expect(throws: AgentError.self) { try allowlist.resolve(1) }
+        #expect(forbidden?.statusCode == 403)
+        #expect(try TargetAllowlist.all.resolve(me) == me)
+        let gone = #expect(throws: AgentError.self) { try TargetAllowlist.all.resolve(Int32.max) }
+        #expect(gone?.statusCode == 404)
+        let none = #expect(throws: AgentError.self) { try TargetAllowlist.processes([me, 1]).resolve(nil) }
+        #expect(none?.statusCode == 400)
     }
 
     @Test func oneRecordingPerProcess() throws {
