@@ -15,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: C interop (declarations and static inline helpers only)
@@ -86,11 +91,24 @@ let package = Package(
             dependencies: ["SFlameRecord", "SFlameSymbolication", "SFlameSampling", "SFlameKernelFormats", "SFlameProfile"]
         ),
 
+        // MARK: service mode (the only target over SwiftNIO: HTTP server and Prometheus exposition)
+        .target(
+            name: "SFlameAgent",
+            dependencies: [
+                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameSampling", "SFlameKernelFormats", "SFlameProfile",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+
         // MARK: the CLI
         .executableTarget(
             name: "sflame",
             dependencies: [
-                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameSampling", "CShims",
+                "SFlameRecord", "SFlameMemory", "SFlameRender", "SFlameDiff", "SFlameProfile", "SFlameSampling", "SFlameAgent", "CShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -115,6 +133,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SFlameUnwindTests", dependencies: ["SFlameUnwind"]),
+        .testTarget(name: "SFlameAgentTests", dependencies: ["SFlameAgent", "SFlameSampling"]),
         .testTarget(
             name: "SFlameSamplingTests", dependencies: ["SFlameSampling", "SFlameKernelFormats", "SFlameTestSupport"]),
         .testTarget(

@@ -100,6 +100,9 @@ public final class AllocationProfiler {
     public let options: AllocationProfileOptions
     private let symbolizer: Symbolizer
     private var recorder: EventRecorder?
+    /// Ends the recording from another thread instead of SIGINT/SIGTERM/SIGHUP (service mode;
+    /// see `EventRecorder.stopRequest`). Default nil.
+    public var stopRequest: StopRequest?
 
     public init(options: AllocationProfileOptions) {
         self.options = options
@@ -149,6 +152,7 @@ public final class AllocationProfiler {
                 target: options.target, events: events, durationSeconds: options.durationSeconds,
                 bufferPages: options.bufferPages ?? (options.kind == .leaks ? 1024 : 512),
                 debugInfoPaths: options.debugInfoPaths))
+        recorder.stopRequest = stopRequest
         self.recorder = recorder
         // The definitions are deleted after the recorder closed every perf event on them.
         defer { withExtendedLifetime(placed.definitions) {} }

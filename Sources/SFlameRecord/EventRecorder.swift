@@ -95,6 +95,9 @@ public final class EventRecorder {
         var callchain: [UInt64]
     }
     private var child: SuspendedChild?
+    /// Ends the recording from another thread instead of SIGINT/SIGTERM/SIGHUP; with it, `run`
+    /// installs no signal handler (service mode). Default nil: the stop signals end it.
+    public var stopRequest: StopRequest?
 
     public init(options: EventRecorderOptions) {
         precondition(!options.events.isEmpty, "an event recording needs an event")
@@ -120,7 +123,11 @@ public final class EventRecorder {
         onSample: (EventRecorderSample) -> Void
     ) throws(RecordError) -> EventRecording {
         let signals: StopSignals
-        do { signals = try StopSignals() } catch { throw RecordError(error) }
+        if let stopRequest {
+            signals = StopSignals(request: stopRequest)
+        } else {
+            do { signals = try StopSignals() } catch { throw RecordError(error) }
+        }
         let (session, targets) = try openSession()
         defer { session.close() }
         state.targets = Set(targets)

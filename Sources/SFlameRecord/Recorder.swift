@@ -63,6 +63,9 @@ public final class Recorder {
     let moduleFiles = ModuleFiles()
     /// Why perf_event_open was refused, when the ptrace sampler may be tried instead.
     private var perfRefusal: SamplingError?
+    /// Ends the recording from another thread instead of SIGINT/SIGTERM/SIGHUP; with it, `run`
+    /// installs no signal handler (service mode). Default nil: the stop signals end it.
+    public var stopRequest: StopRequest?
 
     public init(options: RecordOptions) {
         self.options = options
@@ -100,7 +103,11 @@ public final class Recorder {
     ///   counted in `SamplingStats` and the recording ends normally.
     public func run(progress: (RecordingProgress) -> Void = { _ in }) throws(RecordError) -> Recording {
         let signals: StopSignals
-        do { signals = try StopSignals() } catch { throw RecordError(error) }
+        if let stopRequest {
+            signals = StopSignals(request: stopRequest)
+        } else {
+            do { signals = try StopSignals() } catch { throw RecordError(error) }
+        }
         if options.sampler == .ptrace { return try runPtrace(signals: signals, progress: progress) }
         let session: PerfSession, targets: [Int32], maxDepth: Int
         do {

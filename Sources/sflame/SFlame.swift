@@ -17,6 +17,7 @@ struct SFlame: ParsableCommand {
             CollapseCommand.self,
             ConvertCommand.self,
             ReportCommand.self,
+            AgentCommand.self,
         ]
     )
 }
