@@ -109,24 +109,50 @@ struct PerfScriptFrame {
         let address = UnsafeBufferPointer(start: base + addressStart, count: addressEnd - addressStart)
         var i = addressEnd
         while i < end && PerfScriptHeader.isSpace(line[i]) { i += 1 }
-        // The last ")" and the last " (" before it.
-        var close = end - 1
-        while close > addressEnd && line[close] != 0x29 { close -= 1 }
-        if close > addressEnd {
-            var open = close - 1
-            while open > addressEnd && !(line[open] == 0x28 && line[open - 1] == 0x20) { open -= 1 }
-            if open > addressEnd + 1 && line[open] == 0x28 && line[open - 1] == 0x20 {
-                // Only blanks before " (": the symbol is those blanks but the last, as the Perl
-                // regex `\s*(.+) \(` gives it (perf printed an empty symbol).
-                let symbolStart = i < open - 1 ? i : addressEnd
-                return PerfScriptFrame(
-                    address: address, symbol: UnsafeBufferPointer(start: base + symbolStart, count: open - 1 - symbolStart),
-                    module: UnsafeBufferPointer(start: base + open + 1, count: close - open - 1))
+        // The last ")" and the last " (" before it (searched 8 bytes at a time: modules are long
+        // paths).
+        if let close = lastIndex(of: 0x29, in: base, from: addressEnd + 1, to: end) {
+            // The last "(" at addressEnd + 2 or later, before `close`, with a blank before it.
+            let low = addressEnd + 2
+            var high = close
+            while high > low, let open = lastIndex(of: 0x28, in: base, from: low, to: high) {
+                if line[open - 1] == 0x20 {
+                    // Only blanks before " (": the symbol is those blanks but the last, as the Perl
+                    // regex `\s*(.+) \(` gives it (perf printed an empty symbol).
+                    let symbolStart = i < open - 1 ? i : addressEnd
+                    return PerfScriptFrame(
+                        address: address,
+                        symbol: UnsafeBufferPointer(start: base + symbolStart, count: open - 1 - symbolStart),
+                        module: UnsafeBufferPointer(start: base + open + 1, count: close - open - 1))
+                }
+                high = open
             }
         }
         // No module: the rest of the line is the symbol (perf script -F ip,sym).
         return PerfScriptFrame(
             address: address, symbol: UnsafeBufferPointer(start: base + min(i, end), count: max(0, end - i)), module: nil)
+    }
+
+    /// The index of the last `byte` in `base[from..<to]`, or nil: 8 bytes per step (a byte
+    /// equal to `byte` is the only one whose XOR with it is zero; the test has no carries
+    /// between bytes, so the highest flagged byte is the last match).
+    @inline(__always)
+    static func lastIndex(of byte: UInt8, in base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int? {
+        let raw = UnsafeRawPointer(base)
+        let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var end = to
+        while end - from >= 8 {
+            let v = raw.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self) ^ pattern
+            let zeros = ~(((v & low7) &+ low7) | v | low7)
+            if zeros != 0 { return end - 8 + (63 - zeros.leadingZeroBitCount) / 8 }
+            end -= 8
+        }
+        while end > from {
+            end -= 1
+            if base[end] == byte { return end }
+        }
+        return nil
     }
 
     static func isHexDigit(_ b: UInt8) -> Bool {
@@ -236,6 +262,8 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
     private let filterIsDefault: Bool
     private(set) var statistics = PerfScriptStatistics()
     private var lines = LineChunker()
+    /// The previous header's comm and thread id, to parse the next one faster.
+    private var headerPrefix = PerfScriptHeader.Prefix()
     private var inSample = false
     /// The current header line was filtered out: skip its frames.
     private var skipping = false
@@ -292,6 +320,12 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
     private mutating func handle(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) -> Bool {
         let n = line.count
         var i = 0
+        // Callchain lines start with a tab and up to 15 blanks: skip them 8 at a time.
+        if n > 8 && line[0] == 0x09 {
+            let raw = UnsafeRawPointer(line.baseAddress!)
+            i = 1
+            while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2020_2020_2020_2020 { i += 8 }
+        }
         while i < n && PerfScriptHeader.isSpace(line[i]) { i += 1 }
         if i == n {  // a blank line ends the sample
             closeSample()
@@ -299,7 +333,7 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         }
         if i == 0 {
             if line[0] == 0x23 { return true }  // '#': perf's header and comments
-            if let header = PerfScriptHeader.parse(line) {
+            if let header = PerfScriptHeader.parse(line, previous: &headerPrefix) {
                 closeSample()
                 startSample(header, line: line)
                 return true
