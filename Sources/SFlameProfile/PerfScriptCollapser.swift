@@ -36,7 +36,7 @@ public struct PerfScriptCollapser: Sendable {
     public var sampleOrder: [(node: Int32, weight: Int64)] { reader.sink.order ?? [] }
 
     /// Reads the next chunk of the input. Never fails: lines that fit nowhere are counted in
-    /// `statistics`.
+    /// `statistics` (see `PerfScriptStatistics.unrecognizedLineError`).
     public mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>) { reader.consume(chunk) }
 
     /// Ends the input (the last sample needs no blank line after it).

@@ -18,7 +18,9 @@
 // script loses data, the reader keeps it: a sample ends at the next header as well as at a
 // blank line (and at the end of the input), frame lines without a module are kept, and a
 // sample without a callchain (`perf record` without -g) keeps the frame printed on its header
-// line. Lines that fit nowhere are counted, not fatal (perf prints other records too).
+// line. Lines that fit nowhere (not a header, an indented frame, a # comment or blank; also a
+// line with a comm and a number but no cpu, time or event among samples that name events) are
+// counted with the first one's number: an error for the decoder, unless it skips bad lines.
 
 /// Receives the samples of a `perf script` text.
 protocol PerfScriptSink {
@@ -209,17 +211,25 @@ public struct PerfScriptStatistics: Hashable, Sendable {
         unrecognizedLines += next.unrecognizedLines
     }
 
-    /// Warnings for the user: several events, unrecognized lines.
+    /// The error for the first unrecognized line, naming its number and text; nil when every
+    /// line was recognized.
+    public func unrecognizedLineError(source: String?) -> ProfileError? {
+        guard unrecognizedLines > 0, let first = firstUnrecognized else { return nil }
+        let more = unrecognizedLines > 1 ? " (and \(unrecognizedLines - 1) more such line\(unrecognizedLines == 2 ? "" : "s"))" : ""
+        return ProfileError(
+            .malformedLine,
+            "not perf script text: '\(first.text)' is neither a sample header, an indented callchain frame, "
+                + "a # comment nor a blank line\(more); skip such lines with --skip-bad-lines",
+            source: source, line: first.number)
+    }
+
+    /// Warnings for the user: several events (unrecognized lines are an error, or skipped:
+    /// `unrecognizedLineError`).
     public var warnings: [String] {
         var out: [String] = []
         if events.count > 1, let kept = keptEvent {
             let list = events.map { "\($0) (\(eventSamples[$0] ?? 0) samples)" }.joined(separator: ", ")
             out.append("the input has several events: \(list); kept only '\(kept)' (choose one with --event NAME)")
-        }
-        if unrecognizedLines > 0, let first = firstUnrecognized {
-            out.append(
-                "skipped \(unrecognizedLines) unrecognized line\(unrecognizedLines == 1 ? "" : "s"), the first at line "
-                    + "\(first.number): '\(first.text)'")
         }
         return out
     }
@@ -333,17 +343,23 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         }
         if i == 0 {
             if line[0] == 0x23 { return true }  // '#': perf's header and comments
-            if let header = PerfScriptHeader.parse(line, previous: &headerPrefix) {
+            // A line with a comm and a number but no cpu, time or event field, among samples
+            // that name events, is not one of perf's headers ("Warning: 3 lost samples").
+            if let header = PerfScriptHeader.parse(line, previous: &headerPrefix),
+                header.event != nil || header.time != nil || header.cpu != nil || eventFilter == nil
+            {
                 closeSample()
                 startSample(header, line: line)
                 return true
             }
-        }
-        if skipping { return true }
-        if inSample, let frame = PerfScriptFrameLine(line, start: i) {
-            statistics.frames += 1
-            sink.frame(frame)
-            return true
+            // Not a header; perf indents callchain lines, so not a frame either.
+        } else {
+            if skipping { return true }
+            if inSample, let frame = PerfScriptFrameLine(line, start: i) {
+                statistics.frames += 1
+                sink.frame(frame)
+                return true
+            }
         }
         statistics.unrecognizedLines += 1
         if statistics.unrecognizedLines == 1 {

@@ -64,7 +64,7 @@ struct CollapseCommand: ParsableCommand {
     @Option(help: "What a sample counts: its period (as printed by perf script, else 1) or 1.")
     var weight: PerfScriptFoldOptions.Weight = .period
 
-    @Flag(name: .customLong("skip-bad-lines"), help: "Skip malformed lines of folded input (their count goes to stderr).")
+    @Flag(name: .customLong("skip-bad-lines"), help: "Skip malformed input lines (folded, or perf script text) instead of failing; their count goes to stderr.")
     var skipBadLines = false
 
     func validate() throws {

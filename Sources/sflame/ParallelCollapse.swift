@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Folds a large `perf script` file on every core: the file is mapped, cut at sample
-// boundaries into one part per core, each part is folded by its own `PerfScriptCollapser`,
-// and the parts are merged. The result is the same as folding the file whole (SFlameProfile's
+// Folds a large `perf script` file on every core: the file is cut at sample boundaries into
+// one part per core, each part is read (256 KiB at a time) and folded by its own
+// `PerfScriptCollapser`, and the parts are merged. The result is the same as folding the file whole (SFlameProfile's
 // tests check that cutting anywhere gives the same stacks):
 //
 //   perf.txt (400 MB) ──► part 1 (samples 1…k) ──► collapser 1 ─┐
@@ -15,12 +15,14 @@ import SFlameProfile
 enum ParallelCollapse {
     /// Files smaller than this are folded on one thread: splitting would not pay.
     static let minimumBytes = 16 << 20
+    /// Bytes read at a time by each part.
+    static let readSize = 256 << 10
 
     /// Folds the `perf script` file at `path` in parallel, or returns nil when it is not one
     /// (another format, a pipe, a small file, one core), so the caller reads it the usual way.
     ///
     /// - Throws: `FileError` when the file cannot be opened or mapped.
-    static func collapse(_ path: String, options: PerfScriptFoldOptions) throws -> DecodedProfile? {
+    static func collapse(_ path: String, options: PerfScriptFoldOptions, skipBadLines: Bool) throws -> DecodedProfile? {
         let cores = min(ProcessInfo.processInfo.activeProcessorCount, 8)
         guard cores > 1 else { return nil }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -34,8 +36,11 @@ enum ParallelCollapse {
             throw FileError(operation: "read", path: path, step: "mmap", errno: errno)
         }
         defer { munmap(mapped, size) }
+        _ = madvise(mapped, size, MADV_RANDOM)  // no read-ahead into the mapping
         let bytes = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: size)
-        guard ProfileFormat.detect(bytes.prefix(ProfileFormat.detectionPrefix)) == .perfScript else { return nil }
+        let prefix = bytes.prefix(ProfileFormat.detectionPrefix)
+        // Not perf script text, or text with a control byte (the usual reader reports it).
+        guard ProfileFormat.detect(prefix) == .perfScript, ProfileFormat.firstControlByte(prefix) == nil else { return nil }
 
         var bounds = [0]
         for k in 1..<cores {
@@ -45,35 +50,40 @@ enum ParallelCollapse {
         bounds.append(size)
         let parts = bounds
         let results = PartResults(count: bounds.count - 1)
-        nonisolated(unsafe) let base = bytes
+        // The parts are read with pread(2) into a small buffer each, not through the mapping:
+        // the input then adds nothing to the peak RSS but those buffers (the mapping above only
+        // served to recognise the format and find the cuts, touching a few pages).
         DispatchQueue.concurrentPerform(iterations: bounds.count - 1) { part in
             var collapser = PerfScriptCollapser(options: options)
-            let chunk = 1 << 20
+            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: readSize)
+            defer { buffer.deallocate() }
             var offset = parts[part]
             while offset < parts[part + 1] {
-                let count = min(chunk, parts[part + 1] - offset)
-                collapser.consume(UnsafeBufferPointer(rebasing: base[offset..<(offset + count)]))
-                // Parsed: give the pages back so the mapping does not stay resident (whole
-                // pages only; a page shared with the next part is read again from the page cache
-                // if that part still needs it).
-                let page = 4096
-                let from = offset / page * page
-                let to = (offset + count) / page * page
-                if to > from {
-                    _ = madvise(UnsafeMutableRawPointer(mutating: base.baseAddress! + from), to - from, MADV_DONTNEED)
+                let n = pread(fd, buffer.baseAddress, min(readSize, parts[part + 1] - offset), off_t(offset))
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    // An error, or the file shrank while being read.
+                    results.fail(n < 0 ? errno : EIO)
+                    return
                 }
-                offset += count
+                collapser.consume(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+                offset += n
             }
             collapser.finish()
             results.set(part, collapser)
         }
+        if let failure = results.failure {
+            throw FileError(operation: "read", path: path, errno: failure)
+        }
         guard let merged = PerfScriptCollapser.merged(results.all) else { return nil }
+        let skipped = try ProfileDecoder.checkUnrecognizedLines(merged.statistics, source: path, skip: skipBadLines)
         guard merged.statistics.keptSamples > 0 else {
             throw ProfileError(.emptyInput, ProfileDecoder.noSamples(merged.statistics), source: path)
         }
         var decoded = DecodedProfile(format: .perfScript, content: .stacks(merged.stacks))
         decoded.perfScript = merged.statistics
         decoded.warnings = merged.statistics.warnings
+        decoded.skippedLines = skipped
         return decoded
     }
 }
@@ -92,4 +102,13 @@ private final class PartResults: @unchecked Sendable {
     }
 
     var all: [PerfScriptCollapser] { slots.compactMap { $0 } }
+
+    /// The errno of the first part that failed to read, if any.
+    private(set) var failure: Int32?
+
+    func fail(_ code: Int32) {
+        lock.lock()
+        if failure == nil { failure = code }
+        lock.unlock()
+    }
 }
