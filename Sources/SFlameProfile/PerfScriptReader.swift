@@ -18,9 +18,10 @@
 // script loses data, the reader keeps it: a sample ends at the next header as well as at a
 // blank line (and at the end of the input), frame lines without a module are kept, and a
 // sample without a callchain (`perf record` without -g) keeps the frame printed on its header
-// line. Lines that fit nowhere (not a header, an indented frame, a # comment or blank; also a
-// line with a comm and a number but no cpu, time or event among samples that name events) are
-// counted with the first one's number: an error for the decoder, unless it skips bad lines.
+// line. Lines that fit nowhere (not a header, a frame, a # comment or blank; a frame at column 0
+// must have its `(module)`; a line with a comm and a number but no cpu, time or event among
+// samples that name events is no header) are counted with the first one's number: an error for
+// the decoder, unless it skips bad lines.
 
 /// Receives the samples of a `perf script` text.
 protocol PerfScriptSink {
@@ -218,7 +219,7 @@ public struct PerfScriptStatistics: Hashable, Sendable {
         let more = unrecognizedLines > 1 ? " (and \(unrecognizedLines - 1) more such line\(unrecognizedLines == 2 ? "" : "s"))" : ""
         return ProfileError(
             .malformedLine,
-            "not perf script text: '\(first.text)' is neither a sample header, an indented callchain frame, "
+            "not perf script text: '\(first.text)' is neither a sample header, a callchain frame, "
                 + "a # comment nor a blank line\(more); skip such lines with --skip-bad-lines",
             source: source, line: first.number)
     }
@@ -352,7 +353,17 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
                 startSample(header, line: line)
                 return true
             }
-            // Not a header; perf indents callchain lines, so not a frame either.
+            // Not a header. perf indents callchain lines, but some versions did not: a frame at
+            // column 0 must have its module, `ADDRESS SYMBOL (MODULE)` (stackcollapse-perf.pl's
+            // frame pattern), so a stray line ("hello world") is not taken for one.
+            if let frame = PerfScriptFrameLine(line, start: 0), frame.parse().module != nil {
+                if skipping { return true }
+                if inSample {
+                    statistics.frames += 1
+                    sink.frame(frame)
+                    return true
+                }
+            }
         } else {
             if skipping { return true }
             if inSample, let frame = PerfScriptFrameLine(line, start: i) {
