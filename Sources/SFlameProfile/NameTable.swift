@@ -118,9 +118,8 @@ struct ByteInterner: Sendable {
     mutating func intern(
         flag: UInt8, _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, _ c: UnsafeBufferPointer<UInt8>
     ) -> (id: Int32, inserted: Bool) {
-        let hash = ByteHash.mix(
-            ByteHash.hash(a) ^ (ByteHash.hash(b) &* 0x9E37_79B9_7F4A_7C15) ^ (ByteHash.hash(c) &* 0xC2B2_AE3D_27D4_EB4F)
-                ^ UInt64(flag))
+        let hashC: UInt64 = c.isEmpty ? 0 : ByteHash.hash(c) &* 0xC2B2_AE3D_27D4_EB4F
+        let hash = ByteHash.mix(ByteHash.hash(a) ^ (ByteHash.hash(b) &* 0x9E37_79B9_7F4A_7C15) ^ hashC ^ UInt64(flag))
         let tag = UInt32(truncatingIfNeeded: hash >> 32)
         let la = a.count
         let lb = b.count

@@ -37,7 +37,8 @@ struct PerfScriptHeader {
     /// it is the first number after the comm, as stackcollapse-perf.pl takes it.
     static func parse(_ line: UnsafeBufferPointer<UInt8>) -> PerfScriptHeader? {
         var prefix = Prefix()
-        return parse(line, previous: &prefix)
+        var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
+        return parse(line, previous: &prefix, into: &header) ? header : nil
     }
 
     /// The comm and thread id of the header parsed last, when its thread id was found by the
@@ -66,8 +67,12 @@ struct PerfScriptHeader {
     }
 
     /// `parse(_:)`, faster for a line that starts like the previous one; updates `previous`.
-    static func parse(_ line: UnsafeBufferPointer<UInt8>, previous: inout Prefix) -> PerfScriptHeader? {
-        guard line.count > 2, !isSpace(line[0]) else { return nil }
+    /// Fills `header` (the fields are written in place: the struct is large, and copying it
+    /// out of an optional per sample showed in profiles) and returns true for a header line.
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, previous: inout Prefix, into header: inout PerfScriptHeader)
+        -> Bool
+    {
+        guard line.count > 2, !isSpace(line[0]) else { return false }
         let n = line.count
         // Tokens: the first 12 are enough to find the fields before the event. Kept on the
         // stack: this runs once per sample.
@@ -85,12 +90,13 @@ struct PerfScriptHeader {
                 for (k, token) in previous.tokens.enumerated() { tokens.initializeElement(at: k, to: token) }
                 count = tokenize(line, from: length, into: tokens, count: known + 1)
                 if count > known + 1 && tokens[known + 1].isA(Token.cpu | Token.time) {
-                    return fields(line, tokens: UnsafeBufferPointer(rebasing: tokens[0..<count]), threadToken: known)
+                    fields(line, tokens: UnsafeBufferPointer(rebasing: tokens[0..<count]), threadToken: known, into: &header)
+                    return true
                 }
             }
             count = tokenize(line, from: 0, into: tokens, count: 0)
             let all = UnsafeBufferPointer(rebasing: tokens[0..<count])
-            guard all.count >= 2 else { return nil }
+            guard all.count >= 2 else { return false }
             var tidToken: Int?
             for t in 2..<max(all.count, 2) where all[t].isA(Token.cpu | Token.time) && all[t - 1].isA(Token.threadID) {
                 tidToken = t - 1
@@ -106,8 +112,9 @@ struct PerfScriptHeader {
                     break
                 }
             }
-            guard let tt = tidToken else { return nil }
-            return fields(line, tokens: all, threadToken: tt)
+            guard let tt = tidToken else { return false }
+            fields(line, tokens: all, threadToken: tt, into: &header)
+            return true
         }
     }
 
@@ -173,11 +180,18 @@ struct PerfScriptHeader {
     }
 
     /// The fields, given the tokens (at most 12) and which of them is the thread id.
-    private static func fields(_ line: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>, threadToken tt: Int)
-        -> PerfScriptHeader
-    {
+    @inline(__always)
+    private static func fields(
+        _ line: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>, threadToken tt: Int,
+        into header: inout PerfScriptHeader
+    ) {
         let n = line.count
-        var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
+        header.pid = nil
+        header.cpu = nil
+        header.time = nil
+        header.period = nil
+        header.event = nil
+        header.rest = nil
         var commEnd = tokens[tt].range.lowerBound
         while commEnd > 0 && isSpace(line[commEnd - 1]) { commEnd -= 1 }
         header.comm = 0..<commEnd
@@ -211,7 +225,6 @@ struct PerfScriptHeader {
             while r < n && isSpace(line[r]) { r += 1 }
             if r < n { header.rest = r..<n }
         }
-        return header
     }
 
     @inline(__always)

@@ -346,7 +346,8 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
             if line[0] == 0x23 { return true }  // '#': perf's header and comments
             // A line with a comm and a number but no cpu, time or event field, among samples
             // that name events, is not one of perf's headers ("Warning: 3 lost samples").
-            if let header = PerfScriptHeader.parse(line, previous: &headerPrefix),
+            var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
+            if PerfScriptHeader.parse(line, previous: &headerPrefix, into: &header),
                 header.event != nil || header.time != nil || header.cpu != nil || eventFilter == nil
             {
                 closeSample()

@@ -184,8 +184,9 @@ public struct ProfileDecoder: Sendable {
             state = .buffering(format, prefix)
             return
         }
-        // Text (not pprof: not gzip, not a protobuf) with a byte text never has: say where.
-        if let bad = ProfileFormat.firstControlByte(prefix) {
+        // Text (not pprof: not gzip, not a protobuf) with a byte text never has in the part that
+        // was judged: say where.
+        if let bad = ProfileFormat.firstControlByte(prefix.prefix(ProfileFormat.detectionPrefix)) {
             let name = bad.byte == 0 ? "a NUL byte" : "the control byte 0x\(String(bad.byte, radix: 16, uppercase: true))"
             throw ProfileError(
                 .malformedData,

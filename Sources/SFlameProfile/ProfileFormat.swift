@@ -4,7 +4,8 @@
 //
 //   1f 8b …                                   ──►  gzip (decompressed, then recognised again)
 //   bytes a text never has (0x00–0x08, …)     ──►  pprof (profile.proto), when they read as a
-//                                                  protobuf Profile; else text (an error names
+//                                                  protobuf Profile or are more than 1/16 of
+//                                                  the first 4 KiB; else text (an error names
 //                                                  the control byte's line and offset)
 //   {"$schema": "…speedscope…", …             ──►  speedscope
 //   "# …" or a frame line under a header      ──►  perf script
@@ -40,12 +41,17 @@ public enum ProfileFormat: String, Sendable, Hashable, CaseIterable, CustomStrin
     public static func detect(_ prefix: some Collection<UInt8>) -> ProfileFormat {
         let bytes = Array(prefix.prefix(detectionPrefix))
         if Gzip.isGzip(bytes) { return .pprof }
-        // Binary bytes: pprof when they read as a protobuf Profile; otherwise text with a stray
-        // control byte (ProfileDecoder names it: `firstControlByte`).
-        if looksBinary(bytes)
-            && ProtobufWireCheck.couldBeProfile(bytes, isWhole: bytes.count < detectionPrefix)
-        {
-            return .pprof
+        // Binary bytes: pprof when they read as a protobuf Profile, or when they are mostly
+        // binary (a broken pprof file, whose reader names the offset); otherwise text with a
+        // stray control byte (ProfileDecoder names it: `firstControlByte`).
+        if looksBinary(bytes) {
+            let head = bytes.prefix(4096)
+            let controlBytes = head.reduce(0) { $0 + (isControlByte($1) ? 1 : 0) }
+            if controlBytes * 16 > head.count
+                || ProtobufWireCheck.couldBeProfile(bytes, isWhole: bytes.count < detectionPrefix)
+            {
+                return .pprof
+            }
         }
         var i = 0
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }  // UTF-8 byte order mark
