@@ -7,7 +7,6 @@
 //   sflame collapse out.perf > out.folded              # = stackcollapse-perf.pl out.perf
 //   perf script | sflame collapse --pid --kernel | sflame flamegraph > cpu.svg
 import ArgumentParser
-import Foundation
 import SFlameProfile
 
 struct CollapseCommand: ParsableCommand {
@@ -94,7 +93,7 @@ struct CollapseCommand: ParsableCommand {
             if let output {
                 try OutputFile.write(text, to: output)
             } else {
-                FileHandle.standardOutput.write(Data(text))
+                try OutputFile.writeStandardOutput(text)
             }
         }
     }

@@ -8,7 +8,6 @@
 //   perf.txt (400 MB) ──► part 1 (samples 1…k) ──► collapser 1 ─┐
 //                     └─► part 2 (samples k+1…) ──► collapser 2 ─┴─► merged stacks
 import Dispatch
-import Foundation
 import Glibc
 import SFlameProfile
 
@@ -23,7 +22,9 @@ enum ParallelCollapse {
     ///
     /// - Throws: `FileError` when the file cannot be opened or mapped.
     static func collapse(_ path: String, options: PerfScriptFoldOptions, skipBadLines: Bool) throws -> DecodedProfile? {
-        let cores = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+        // Online CPUs (sysconf: Foundation's ProcessInfo would be the only Foundation use on
+        // this path, and initialising it costs start-up time and resident pages).
+        let cores = min(max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1), 8)
         guard cores > 1 else { return nil }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(operation: "read", path: path, errno: errno) }
@@ -63,7 +64,7 @@ enum ParallelCollapse {
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 {
                     // An error, or the file shrank while being read.
-                    results.fail(n < 0 ? errno : EIO)
+                    results.fail(part, n < 0 ? errno : EIO)
                     return
                 }
                 collapser.consume(UnsafeBufferPointer(rebasing: buffer[0..<n]))
@@ -88,27 +89,32 @@ enum ParallelCollapse {
     }
 }
 
-/// One result slot per part, each written by exactly one iteration of `concurrentPerform`.
+/// One result slot per part, each written by exactly one iteration of `concurrentPerform`
+/// (distinct slots of one buffer: no lock needed).
 private final class PartResults: @unchecked Sendable {
-    private var slots: [PerfScriptCollapser?]
-    private let lock = NSLock()
+    private let slots: UnsafeMutableBufferPointer<PerfScriptCollapser?>
+    private let failures: UnsafeMutableBufferPointer<Int32>
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: PerfScriptCollapser) {
-        lock.lock()
-        slots[index] = value
-        lock.unlock()
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+        failures = .allocate(capacity: count)
+        failures.initialize(repeating: 0)
     }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+        failures.deallocate()
+    }
+
+    func set(_ index: Int, _ value: PerfScriptCollapser) { slots[index] = value }
+
+    /// Records that part `index` could not be read (errno `code`).
+    func fail(_ index: Int, _ code: Int32) { failures[index] = code }
 
     var all: [PerfScriptCollapser] { slots.compactMap { $0 } }
 
     /// The errno of the first part that failed to read, if any.
-    private(set) var failure: Int32?
-
-    func fail(_ code: Int32) {
-        lock.lock()
-        if failure == nil { failure = code }
-        lock.unlock()
-    }
+    var failure: Int32? { failures.first { $0 != 0 } }
 }
