@@ -72,9 +72,10 @@ public enum ProfileFormat: String, Sendable, Hashable, CaseIterable, CustomStrin
 
     /// The first control byte (one text does not contain: NUL, 0x01–0x08, 0x0E–0x1F but ESC) in
     /// `bytes`: its offset, its 1-based line and its value; nil when there is none.
-    public static func firstControlByte(_ bytes: some Collection<UInt8>) -> (offset: Int, line: Int, byte: UInt8)? {
+    public static func firstControlByte(_ bytes: UnsafeBufferPointer<UInt8>) -> (offset: Int, line: Int, byte: UInt8)? {
         var line = 1
-        for (offset, b) in bytes.enumerated() {
+        for offset in 0..<bytes.count {
+            let b = bytes[offset]
             if b == 0x0A {
                 line += 1
             } else if isControlByte(b) {
@@ -82,6 +83,11 @@ public enum ProfileFormat: String, Sendable, Hashable, CaseIterable, CustomStrin
             }
         }
         return nil
+    }
+
+    /// `firstControlByte` of an array's bytes.
+    public static func firstControlByte(_ bytes: ArraySlice<UInt8>) -> (offset: Int, line: Int, byte: UInt8)? {
+        bytes.withUnsafeBufferPointer { firstControlByte($0) }
     }
 
     /// perf script text starts with `#` comments, or its first non-blank line is a sample header

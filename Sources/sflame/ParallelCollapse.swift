@@ -39,9 +39,13 @@ enum ParallelCollapse {
         defer { munmap(mapped, size) }
         _ = madvise(mapped, size, MADV_RANDOM)  // no read-ahead into the mapping
         let bytes = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: size)
-        let prefix = bytes.prefix(ProfileFormat.detectionPrefix)
+        // An array (a copy made here, where the code is specialised; the generic `detect` would
+        // copy the bytes one by one through the Collection protocol).
+        let prefix = Array(UnsafeBufferPointer(rebasing: bytes.prefix(ProfileFormat.detectionPrefix)))
         // Not perf script text, or text with a control byte (the usual reader reports it).
-        guard ProfileFormat.detect(prefix) == .perfScript, ProfileFormat.firstControlByte(prefix) == nil else { return nil }
+        guard ProfileFormat.detect(prefix) == .perfScript, ProfileFormat.firstControlByte(prefix[...]) == nil else {
+            return nil
+        }
 
         var bounds = [0]
         for k in 1..<cores {
