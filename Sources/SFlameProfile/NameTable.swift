@@ -110,6 +110,58 @@ struct ByteInterner: Sendable {
         return (id, true)
     }
 
+    /// The id of the key `flag, a, 0, b, 0, c` (one byte, three byte strings, two zero bytes),
+    /// and whether it was added now, without building the key first: the parts are hashed and
+    /// compared where they lie. A key interned this way is found only this way (its hash
+    /// combines the parts' hashes).
+    @inline(__always)
+    mutating func intern(
+        flag: UInt8, _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, _ c: UnsafeBufferPointer<UInt8>
+    ) -> (id: Int32, inserted: Bool) {
+        let hashC: UInt64 = c.isEmpty ? 0 : ByteHash.hash(c) &* 0xC2B2_AE3D_27D4_EB4F
+        let hash = ByteHash.mix(ByteHash.hash(a) ^ (ByteHash.hash(b) &* 0x9E37_79B9_7F4A_7C15) ^ hashC ^ UInt64(flag))
+        let tag = UInt32(truncatingIfNeeded: hash >> 32)
+        let la = a.count
+        let lb = b.count
+        let lc = c.count
+        let length = UInt32(truncatingIfNeeded: 3 + la + lb + lc)
+        var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+        let found: Int32? = slots.withUnsafeBufferPointer { slots in
+            arena.withUnsafeBufferPointer { arena in
+                let mask = slots.count - 1
+                while true {
+                    let entry = slots[slot]
+                    if entry.idPlusOne == 0 { return nil }
+                    if entry.tag == tag && entry.length == length {
+                        let p = arena.baseAddress! + Int(entry.start)
+                        if p[0] == flag && p[1 + la] == 0 && p[2 + la + lb] == 0
+                            && (la == 0 || memoryEquals(p + 1, a.baseAddress!, la))
+                            && (lb == 0 || memoryEquals(p + 2 + la, b.baseAddress!, lb))
+                            && (lc == 0 || memoryEquals(p + 3 + la + lb, c.baseAddress!, lc))
+                        {
+                            return Int32(entry.idPlusOne - 1)
+                        }
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
+        if let found { return (found, false) }
+        let id = Int32(hashes.count)
+        precondition(arena.count + Int(length) < Int(UInt32.max), "more than 4 GiB of distinct names")
+        slots[slot] = Slot(idPlusOne: UInt32(id) + 1, tag: tag, start: UInt32(arena.count), length: length)
+        arena.append(flag)
+        arena.append(contentsOf: a)
+        arena.append(0)
+        arena.append(contentsOf: b)
+        arena.append(0)
+        arena.append(contentsOf: c)
+        starts.append(arena.count)
+        hashes.append(hash)
+        if hashes.count * 2 > slots.count { grow() }
+        return (id, true)
+    }
+
     private mutating func grow() {
         var bigger = [Slot](repeating: Slot(), count: slots.count * 2)
         let mask = bigger.count - 1

@@ -36,7 +36,7 @@ public struct PerfScriptCollapser: Sendable {
     public var sampleOrder: [(node: Int32, weight: Int64)] { reader.sink.order ?? [] }
 
     /// Reads the next chunk of the input. Never fails: lines that fit nowhere are counted in
-    /// `statistics`.
+    /// `statistics` (see `PerfScriptStatistics.unrecognizedLineError`).
     public mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>) { reader.consume(chunk) }
 
     /// Ends the input (the last sample needs no blank line after it).
@@ -93,21 +93,20 @@ private struct CollapseSink: PerfScriptSink, Sendable {
     private var partsKeys = ByteInterner()
     private var partsStarts: [Int] = [0]
     private var partsIDs: [Int32] = []
-    /// The current sample's name ids, one group per frame line, leaf first.
-    private var ids: [Int32] = []
-    private var groupStarts: [Int] = []
+    /// The current sample's frames, leaf first: one `partsKeys` id per frame line.
+    private var frameKeys: [Int32] = []
     private var root: Int32 = 0
     private var weight: Int64 = 1
     private var isJava = false
     private var rootName: [UInt8] = []
     /// The previous sample's header bytes up to its thread id, and the root they named.
     private var previousHeader: [UInt8] = []
-    /// The previous sample's stack, root first, and its trie nodes: a sample that repeats its
-    /// predecessor's first frames reuses their nodes.
+    /// The stack last added through the trie, root first, and its trie nodes: a new stack that
+    /// repeats its first frames reuses their nodes.
     private var previousPath: [Int32] = []
     private var previousNodes: [Int32] = []
-    private var path: [Int32] = []
-    /// Whole stacks (root-first id sequences, as bytes) seen so far, and the node each ends at.
+    /// Whole stacks seen so far, keyed by root name and frame keys (as bytes, leaf first), and
+    /// the node each ends at: a repeated stack costs one lookup, not one per frame.
     private var stackKeys = ByteInterner()
     private var stackNodes: [Int32] = []
     /// Stacks in sample order, when kept.
@@ -116,8 +115,7 @@ private struct CollapseSink: PerfScriptSink, Sendable {
     init(options: PerfScriptFoldOptions) { self.options = options }
 
     mutating func beginSample(_ header: PerfScriptHeader, line: UnsafeBufferPointer<UInt8>) {
-        ids.removeAll(keepingCapacity: true)
-        groupStarts.removeAll(keepingCapacity: true)
+        frameKeys.removeAll(keepingCapacity: true)
         weight = options.weight == .period ? max(header.period ?? 1, 1) : 1
         // The root frame depends on comm, pid and tid only: reuse it while they repeat.
         let idEnd = header.tid.upperBound
@@ -146,40 +144,15 @@ private struct CollapseSink: PerfScriptSink, Sendable {
 
     @inline(__always)
     mutating func frame(_ line: PerfScriptFrameLine) {
-        groupStarts.append(ids.count)
-        // A line with no names (skipped by the rules) leaves an empty group: harmless.
         let frame = line.parse()
         let symbol = PerfScriptFrameNames.strippingOffset(frame.symbol)
-        // The key, built on the stack: Java flag, symbol, 0, module (1 when none) [, 0, address].
+        // The key: Java flag (and 2 when perf printed no module), symbol, module [, address],
+        // hashed and compared in place.
         let withAddress = options.includeAddresses && symbol.contains(0x5B)
-        let length = 2 + symbol.count + (frame.module?.count ?? 1) + (withAddress ? 1 + frame.address.count : 0)
-        let (k, inserted) = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { key in
-            var p = key.baseAddress!
-            p.pointee = isJava ? 1 : 0
-            p += 1
-            if let s = symbol.baseAddress, symbol.count > 0 {
-                p.update(from: s, count: symbol.count)
-                p += symbol.count
-            }
-            p.pointee = 0
-            p += 1
-            if let module = frame.module {
-                if let m = module.baseAddress, module.count > 0 {
-                    p.update(from: m, count: module.count)
-                    p += module.count
-                }
-            } else {
-                p.pointee = 1
-                p += 1
-            }
-            if withAddress {
-                p.pointee = 0
-                p += 1
-                p.update(from: frame.address.baseAddress!, count: frame.address.count)
-                p += frame.address.count
-            }
-            return partsKeys.intern(UnsafeBufferPointer(start: key.baseAddress!, count: p - key.baseAddress!))
-        }
+        let flag: UInt8 = (isJava ? 1 : 0) | (frame.module == nil ? 2 : 0)
+        let (k, inserted) = partsKeys.intern(
+            flag: flag, symbol, frame.module ?? UnsafeBufferPointer(start: nil, count: 0),
+            withAddress ? frame.address : UnsafeBufferPointer(start: nil, count: 0))
         if inserted {
             let names = PerfScriptFrameNames.names(
                 symbol: symbol, module: frame.module, address: frame.address, isInlined: frame.isInlined,
@@ -189,27 +162,18 @@ private struct CollapseSink: PerfScriptSink, Sendable {
             }
             partsStarts.append(partsIDs.count)
         }
-        let start = partsStarts[Int(k)]
-        let end = partsStarts[Int(k) + 1]
-        if end - start == 1 {
-            ids.append(partsIDs[start])
-        } else {
-            ids.append(contentsOf: partsIDs[start..<end])
-        }
+        frameKeys.append(k)
     }
 
     mutating func endSample() {
-        // The stack root first: the root name, then the groups from the last line to the first.
-        path.removeAll(keepingCapacity: true)
-        path.append(root)
-        var end = ids.count
-        for start in groupStarts.reversed() {
-            for i in start..<end { path.append(ids[i]) }
-            end = start
-        }
-        // A stack seen before: one lookup of the whole id sequence instead of one per frame.
-        let (known, isNew) = path.withUnsafeBytes { raw in
-            stackKeys.intern(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        // A stack seen before: one lookup of the root and the frame keys.
+        var rootID = root
+        let (known, isNew) = withUnsafeBytes(of: &rootID) { rootBytes in
+            frameKeys.withUnsafeBytes { keys in
+                stackKeys.intern(
+                    flag: 0, rootBytes.assumingMemoryBound(to: UInt8.self), keys.assumingMemoryBound(to: UInt8.self),
+                    UnsafeBufferPointer(start: nil, count: 0))
+            }
         }
         if !isNew {
             let node = stackNodes[Int(known)]
@@ -217,17 +181,23 @@ private struct CollapseSink: PerfScriptSink, Sendable {
             order?.append((node, weight))
             return
         }
+        // A new stack: its names root first (the root name, then each frame's names from the
+        // last line to the first; a frame line may name several frames, or none), added to the
+        // trie from where it leaves the previous new stack.
+        var path: [Int32] = [root]
+        for k in frameKeys.reversed() {
+            path.append(contentsOf: partsIDs[partsStarts[Int(k)]..<partsStarts[Int(k) + 1]])
+        }
         var common = 0
         let limit = min(path.count, previousPath.count)
         while common < limit && path[common] == previousPath[common] { common += 1 }
-        // Drop the nodes past the common prefix (a loop: removeSubrange costs more per sample).
-        while previousNodes.count > common { previousNodes.removeLast() }
+        previousNodes.removeSubrange(common...)
         var node = common == 0 ? StackTrie.root : previousNodes[common - 1]
         for i in common..<path.count {
             node = trie.child(of: node, name: path[i])
             previousNodes.append(node)
         }
-        swap(&path, &previousPath)
+        previousPath = path
         stackNodes.append(node)
         trie.addWeight(weight, at: node)
         order?.append((node, weight))

@@ -36,123 +36,201 @@ struct PerfScriptHeader {
     /// either is present, so a comm with number-only words ("worker 2") keeps them; otherwise
     /// it is the first number after the comm, as stackcollapse-perf.pl takes it.
     static func parse(_ line: UnsafeBufferPointer<UInt8>) -> PerfScriptHeader? {
-        guard line.count > 2, !isSpace(line[0]) else { return nil }
-        // Tokens: the first 12 are enough to find the fields before the event. Kept on the
-        // stack: this runs once per sample.
-        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 12) { tokens in
-            var count = 0
-            var i = 0
-            let n = line.count
-            while i < n && count < 12 {
-                while i < n && isSpace(line[i]) { i += 1 }
-                if i == n { break }
-                let s = i
-                while i < n && !isSpace(line[i]) { i += 1 }
-                tokens.initializeElement(at: count, to: s..<i)
-                count += 1
-            }
-            return parse(line, tokens: UnsafeBufferPointer(rebasing: tokens[0..<count]))
-        }
+        var prefix = Prefix()
+        var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
+        return parse(line, previous: &prefix, into: &header) ? header : nil
     }
 
-    private static func parse(_ line: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Range<Int>>)
-        -> PerfScriptHeader?
+    /// The comm and thread id of the header parsed last, when its thread id was found by the
+    /// cpu/time rule: a header that starts with the same bytes (the next sample of the same
+    /// thread, the usual case) skips tokenizing them and looking for the thread id again.
+    struct Prefix: Sendable {
+        /// The line's bytes up to the end of the thread id.
+        var bytes: [UInt8] = []
+        /// The tokens up to the thread id's (its index is `tokens.count - 1`); empty: none known.
+        var tokens: [Token] = []
+    }
+
+    /// A blank-separated token and its shape, found in one pass over its bytes.
+    struct Token: Sendable {
+        var range: Range<Int>
+        var shape: UInt8
+
+        static let digits: UInt8 = 1  // NNN
+        static let threadID: UInt8 = 2  // NNN or NNN/NNN
+        static let cpu: UInt8 = 4  // [NNN]
+        static let time: UInt8 = 8  // NNN.NNN:
+        static let colonEnd: UInt8 = 16  // …:
+
+        @inline(__always)
+        func isA(_ s: UInt8) -> Bool { shape & s != 0 }
+    }
+
+    /// `parse(_:)`, faster for a line that starts like the previous one; updates `previous`.
+    /// Fills `header` (the fields are written in place: the struct is large, and copying it
+    /// out of an optional per sample showed in profiles) and returns true for a header line.
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, previous: inout Prefix, into header: inout PerfScriptHeader)
+        -> Bool
     {
-        guard tokens.count >= 2 else { return nil }
+        guard line.count > 2, !isSpace(line[0]) else { return false }
         let n = line.count
-        var tidToken: Int?
-        for t in 2..<max(tokens.count, 2) {
-            if (isCPU(line, tokens[t]) || isTime(line, tokens[t])) && isThreadID(line, tokens[t - 1]) {
+        // Tokens: the first 12 are enough to find the fields before the event. Kept on the
+        // stack: this runs once per sample.
+        return withUnsafeTemporaryAllocation(of: Token.self, capacity: 12) { tokens in
+            var count = 0
+            // Same comm and thread id as the previous header (and a blank after them): the
+            // tokens up to the thread id are the same, and the thread id is the same token when
+            // the next one is again a cpu or time field (no earlier token pair can match: it
+            // did not in the previous line).
+            let known = previous.tokens.count - 1
+            let length = previous.bytes.count
+            if known >= 1 && n > length && isSpace(line[length])
+                && bytesEqual(previous.bytes, UnsafeBufferPointer(start: line.baseAddress, count: length))
+            {
+                for (k, token) in previous.tokens.enumerated() { tokens.initializeElement(at: k, to: token) }
+                count = tokenize(line, from: length, into: tokens, count: known + 1)
+                if count > known + 1 && tokens[known + 1].isA(Token.cpu | Token.time) {
+                    fields(line, tokens: UnsafeBufferPointer(rebasing: tokens[0..<count]), threadToken: known, into: &header)
+                    return true
+                }
+            }
+            count = tokenize(line, from: 0, into: tokens, count: 0)
+            let all = UnsafeBufferPointer(rebasing: tokens[0..<count])
+            guard all.count >= 2 else { return false }
+            var tidToken: Int?
+            for t in 2..<max(all.count, 2) where all[t].isA(Token.cpu | Token.time) && all[t - 1].isA(Token.threadID) {
                 tidToken = t - 1
                 break
             }
+            if let tt = tidToken {
+                previous.bytes = Array(UnsafeBufferPointer(rebasing: line[0..<all[tt].range.upperBound]))
+                previous.tokens = Array(all[0...tt])
+            } else {
+                previous.tokens = []
+                for t in 1..<all.count where all[t].isA(Token.threadID) {
+                    tidToken = t
+                    break
+                }
+            }
+            guard let tt = tidToken else { return false }
+            fields(line, tokens: all, threadToken: tt, into: &header)
+            return true
         }
-        if tidToken == nil {
-            for t in 1..<tokens.count where isThreadID(line, tokens[t]) {
-                tidToken = t
-                break
+    }
+
+    /// Splits `line[from...]` into tokens (and their shapes) after the `count` already in
+    /// `tokens`, up to 12 in all; returns the new count.
+    @inline(__always)
+    private static func tokenize(
+        _ line: UnsafeBufferPointer<UInt8>, from: Int, into tokens: UnsafeMutableBufferPointer<Token>, count: Int
+    ) -> Int {
+        let n = line.count
+        var count = count
+        var i = from
+        while i < n && count < 12 {
+            while i < n && isSpace(line[i]) { i += 1 }
+            if i == n { break }
+            let s = i
+            var digits = 0
+            var dots = 0
+            var slashes = 0
+            while i < n {
+                let b = line[i]
+                if b &- 0x30 < 10 {
+                    digits += 1
+                } else if isSpace(b) {
+                    break
+                } else if b == 0x2E {
+                    dots += 1
+                } else if b == 0x2F {
+                    slashes += 1
+                }
+                i += 1
+            }
+            tokens.initializeElement(
+                at: count, to: Token(range: s..<i, shape: shape(line, s, i, digits: digits, dots: dots, slashes: slashes)))
+            count += 1
+        }
+        return count
+    }
+
+    /// The shape bits of the token `line[s..<e]` with the given counts of digits, dots and
+    /// slashes.
+    @inline(__always)
+    private static func shape(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, digits: Int, dots: Int, slashes: Int)
+        -> UInt8
+    {
+        let count = e - s
+        let first = line[s]
+        let last = line[e - 1]
+        var shape: UInt8 = 0
+        if digits == count {
+            shape |= Token.digits | Token.threadID
+        } else if slashes == 1 && digits == count - 1 && isDigit(first) && isDigit(last) {
+            shape |= Token.threadID
+        }
+        if count >= 3 && first == 0x5B && last == 0x5D && digits == count - 2 { shape |= Token.cpu }
+        if last == 0x3A {
+            shape |= Token.colonEnd
+            if count >= 4 && dots == 1 && digits == count - 2 && isDigit(first) && isDigit(line[e - 2]) {
+                shape |= Token.time
             }
         }
-        guard let tt = tidToken else { return nil }
+        return shape
+    }
 
-        var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
-        var commEnd = tokens[tt].lowerBound
+    /// The fields, given the tokens (at most 12) and which of them is the thread id.
+    @inline(__always)
+    private static func fields(
+        _ line: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<Token>, threadToken tt: Int,
+        into header: inout PerfScriptHeader
+    ) {
+        let n = line.count
+        header.pid = nil
+        header.cpu = nil
+        header.time = nil
+        header.period = nil
+        header.event = nil
+        header.rest = nil
+        var commEnd = tokens[tt].range.lowerBound
         while commEnd > 0 && isSpace(line[commEnd - 1]) { commEnd -= 1 }
         header.comm = 0..<commEnd
-        let idToken = tokens[tt]
-        if let slash = idToken.firstIndex(where: { line[$0] == 0x2F }) {
+        let idToken = tokens[tt].range
+        if tokens[tt].isA(Token.digits) {
+            header.tid = idToken
+        } else {
+            var slash = idToken.lowerBound
+            while line[slash] != 0x2F { slash += 1 }
             header.pid = idToken.lowerBound..<slash
             header.tid = (slash + 1)..<idToken.upperBound
-        } else {
-            header.tid = idToken
         }
 
         var t = tt + 1
-        if t < tokens.count && isCPU(line, tokens[t]) {
-            header.cpu = Int(decimal(line, tokens[t].lowerBound + 1..<tokens[t].upperBound - 1) ?? 0)
+        if t < tokens.count && tokens[t].isA(Token.cpu) {
+            header.cpu = Int(decimal(line, tokens[t].range.lowerBound + 1..<tokens[t].range.upperBound - 1) ?? 0)
             t += 1
         }
-        if t < tokens.count && isTime(line, tokens[t]) {
-            header.time = tokens[t].lowerBound..<tokens[t].upperBound - 1
+        if t < tokens.count && tokens[t].isA(Token.time) {
+            header.time = tokens[t].range.lowerBound..<tokens[t].range.upperBound - 1
             t += 1
         }
         // [period] event:
-        if t < tokens.count && isDigits(line, tokens[t]) && t + 1 < tokens.count && endsWithColon(line, tokens[t + 1]) {
-            header.period = decimal(line, tokens[t])
+        if t + 1 < tokens.count && tokens[t].isA(Token.digits) && tokens[t + 1].isA(Token.colonEnd) {
+            header.period = decimal(line, tokens[t].range)
             t += 1
         }
-        if t < tokens.count && endsWithColon(line, tokens[t]) && tokens[t].count > 1 {
-            header.event = tokens[t].lowerBound..<tokens[t].upperBound - 1
-            var r = tokens[t].upperBound
+        if t < tokens.count && tokens[t].isA(Token.colonEnd) && tokens[t].range.count > 1 {
+            header.event = tokens[t].range.lowerBound..<tokens[t].range.upperBound - 1
+            var r = tokens[t].range.upperBound
             while r < n && isSpace(line[r]) { r += 1 }
             if r < n { header.rest = r..<n }
         }
-        return header
     }
 
     @inline(__always)
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-
-    private static func isDigits(_ line: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        !r.isEmpty && r.allSatisfy { isDigit(line[$0]) }
-    }
-
-    /// `NNN` or `NNN/NNN`.
-    private static func isThreadID(_ line: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        guard !r.isEmpty, isDigit(line[r.lowerBound]), isDigit(line[r.upperBound - 1]) else { return false }
-        var slashes = 0
-        for i in r where !isDigit(line[i]) {
-            if line[i] != 0x2F { return false }
-            slashes += 1
-        }
-        return slashes <= 1
-    }
-
-    /// `[NNN]`.
-    private static func isCPU(_ line: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        r.count >= 3 && line[r.lowerBound] == 0x5B && line[r.upperBound - 1] == 0x5D
-            && isDigits(line, r.lowerBound + 1..<r.upperBound - 1)
-    }
-
-    /// `NNN.NNN:` (seconds with a fraction, as perf prints sample times).
-    private static func isTime(_ line: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        guard r.count >= 4, line[r.upperBound - 1] == 0x3A else { return false }
-        var dots = 0
-        for i in r.lowerBound..<r.upperBound - 1 {
-            if line[i] == 0x2E {
-                dots += 1
-            } else if !isDigit(line[i]) {
-                return false
-            }
-        }
-        return dots == 1 && isDigit(line[r.lowerBound]) && isDigit(line[r.upperBound - 2])
-    }
-
-    private static func endsWithColon(_ line: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Bool {
-        !r.isEmpty && line[r.upperBound - 1] == 0x3A
-    }
 
     /// The value of a run of decimal digits, nil on overflow.
     static func decimal(_ line: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int64? {

@@ -18,7 +18,10 @@
 // script loses data, the reader keeps it: a sample ends at the next header as well as at a
 // blank line (and at the end of the input), frame lines without a module are kept, and a
 // sample without a callchain (`perf record` without -g) keeps the frame printed on its header
-// line. Lines that fit nowhere are counted, not fatal (perf prints other records too).
+// line. Lines that fit nowhere (not a header, a frame, a # comment or blank; a frame at column 0
+// must have its `(module)`; a line with a comm and a number but no cpu, time or event among
+// samples that name events is no header) are counted with the first one's number: an error for
+// the decoder, unless it skips bad lines.
 
 /// Receives the samples of a `perf script` text.
 protocol PerfScriptSink {
@@ -109,24 +112,50 @@ struct PerfScriptFrame {
         let address = UnsafeBufferPointer(start: base + addressStart, count: addressEnd - addressStart)
         var i = addressEnd
         while i < end && PerfScriptHeader.isSpace(line[i]) { i += 1 }
-        // The last ")" and the last " (" before it.
-        var close = end - 1
-        while close > addressEnd && line[close] != 0x29 { close -= 1 }
-        if close > addressEnd {
-            var open = close - 1
-            while open > addressEnd && !(line[open] == 0x28 && line[open - 1] == 0x20) { open -= 1 }
-            if open > addressEnd + 1 && line[open] == 0x28 && line[open - 1] == 0x20 {
-                // Only blanks before " (": the symbol is those blanks but the last, as the Perl
-                // regex `\s*(.+) \(` gives it (perf printed an empty symbol).
-                let symbolStart = i < open - 1 ? i : addressEnd
-                return PerfScriptFrame(
-                    address: address, symbol: UnsafeBufferPointer(start: base + symbolStart, count: open - 1 - symbolStart),
-                    module: UnsafeBufferPointer(start: base + open + 1, count: close - open - 1))
+        // The last ")" and the last " (" before it (searched 8 bytes at a time: modules are long
+        // paths).
+        if let close = lastIndex(of: 0x29, in: base, from: addressEnd + 1, to: end) {
+            // The last "(" at addressEnd + 2 or later, before `close`, with a blank before it.
+            let low = addressEnd + 2
+            var high = close
+            while high > low, let open = lastIndex(of: 0x28, in: base, from: low, to: high) {
+                if line[open - 1] == 0x20 {
+                    // Only blanks before " (": the symbol is those blanks but the last, as the Perl
+                    // regex `\s*(.+) \(` gives it (perf printed an empty symbol).
+                    let symbolStart = i < open - 1 ? i : addressEnd
+                    return PerfScriptFrame(
+                        address: address,
+                        symbol: UnsafeBufferPointer(start: base + symbolStart, count: open - 1 - symbolStart),
+                        module: UnsafeBufferPointer(start: base + open + 1, count: close - open - 1))
+                }
+                high = open
             }
         }
         // No module: the rest of the line is the symbol (perf script -F ip,sym).
         return PerfScriptFrame(
             address: address, symbol: UnsafeBufferPointer(start: base + min(i, end), count: max(0, end - i)), module: nil)
+    }
+
+    /// The index of the last `byte` in `base[from..<to]`, or nil: 8 bytes per step (a byte
+    /// equal to `byte` is the only one whose XOR with it is zero; the test has no carries
+    /// between bytes, so the highest flagged byte is the last match).
+    @inline(__always)
+    static func lastIndex(of byte: UInt8, in base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int? {
+        let raw = UnsafeRawPointer(base)
+        let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var end = to
+        while end - from >= 8 {
+            let v = raw.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self) ^ pattern
+            let zeros = ~(((v & low7) &+ low7) | v | low7)
+            if zeros != 0 { return end - 8 + (63 - zeros.leadingZeroBitCount) / 8 }
+            end -= 8
+        }
+        while end > from {
+            end -= 1
+            if base[end] == byte { return end }
+        }
+        return nil
     }
 
     static func isHexDigit(_ b: UInt8) -> Bool {
@@ -183,17 +212,25 @@ public struct PerfScriptStatistics: Hashable, Sendable {
         unrecognizedLines += next.unrecognizedLines
     }
 
-    /// Warnings for the user: several events, unrecognized lines.
+    /// The error for the first unrecognized line, naming its number and text; nil when every
+    /// line was recognized.
+    public func unrecognizedLineError(source: String?) -> ProfileError? {
+        guard unrecognizedLines > 0, let first = firstUnrecognized else { return nil }
+        let more = unrecognizedLines > 1 ? " (and \(unrecognizedLines - 1) more such line\(unrecognizedLines == 2 ? "" : "s"))" : ""
+        return ProfileError(
+            .malformedLine,
+            "not perf script text: '\(first.text)' is neither a sample header, a callchain frame, "
+                + "a # comment nor a blank line\(more); skip such lines with --skip-bad-lines",
+            source: source, line: first.number)
+    }
+
+    /// Warnings for the user: several events (unrecognized lines are an error, or skipped:
+    /// `unrecognizedLineError`).
     public var warnings: [String] {
         var out: [String] = []
         if events.count > 1, let kept = keptEvent {
             let list = events.map { "\($0) (\(eventSamples[$0] ?? 0) samples)" }.joined(separator: ", ")
             out.append("the input has several events: \(list); kept only '\(kept)' (choose one with --event NAME)")
-        }
-        if unrecognizedLines > 0, let first = firstUnrecognized {
-            out.append(
-                "skipped \(unrecognizedLines) unrecognized line\(unrecognizedLines == 1 ? "" : "s"), the first at line "
-                    + "\(first.number): '\(first.text)'")
         }
         return out
     }
@@ -236,6 +273,8 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
     private let filterIsDefault: Bool
     private(set) var statistics = PerfScriptStatistics()
     private var lines = LineChunker()
+    /// The previous header's comm and thread id, to parse the next one faster.
+    private var headerPrefix = PerfScriptHeader.Prefix()
     private var inSample = false
     /// The current header line was filtered out: skip its frames.
     private var skipping = false
@@ -292,6 +331,12 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
     private mutating func handle(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) -> Bool {
         let n = line.count
         var i = 0
+        // Callchain lines start with a tab and up to 15 blanks: skip them 8 at a time.
+        if n > 8 && line[0] == 0x09 {
+            let raw = UnsafeRawPointer(line.baseAddress!)
+            i = 1
+            while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2020_2020_2020_2020 { i += 8 }
+        }
         while i < n && PerfScriptHeader.isSpace(line[i]) { i += 1 }
         if i == n {  // a blank line ends the sample
             closeSample()
@@ -299,17 +344,34 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         }
         if i == 0 {
             if line[0] == 0x23 { return true }  // '#': perf's header and comments
-            if let header = PerfScriptHeader.parse(line) {
+            // A line with a comm and a number but no cpu, time or event field, among samples
+            // that name events, is not one of perf's headers ("Warning: 3 lost samples").
+            var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
+            if PerfScriptHeader.parse(line, previous: &headerPrefix, into: &header),
+                header.event != nil || header.time != nil || header.cpu != nil || eventFilter == nil
+            {
                 closeSample()
                 startSample(header, line: line)
                 return true
             }
-        }
-        if skipping { return true }
-        if inSample, let frame = PerfScriptFrameLine(line, start: i) {
-            statistics.frames += 1
-            sink.frame(frame)
-            return true
+            // Not a header. perf indents callchain lines, but some versions did not: a frame at
+            // column 0 must have its module, `ADDRESS SYMBOL (MODULE)` (stackcollapse-perf.pl's
+            // frame pattern), so a stray line ("hello world") is not taken for one.
+            if let frame = PerfScriptFrameLine(line, start: 0), frame.parse().module != nil {
+                if skipping { return true }
+                if inSample {
+                    statistics.frames += 1
+                    sink.frame(frame)
+                    return true
+                }
+            }
+        } else {
+            if skipping { return true }
+            if inSample, let frame = PerfScriptFrameLine(line, start: i) {
+                statistics.frames += 1
+                sink.frame(frame)
+                return true
+            }
         }
         statistics.unrecognizedLines += 1
         if statistics.unrecognizedLines == 1 {

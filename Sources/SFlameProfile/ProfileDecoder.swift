@@ -127,6 +127,7 @@ public struct ProfileDecoder: Sendable {
                 })) : .stacks(stacks))
             decoded.perfScript = collapser.statistics
             decoded.warnings = collapser.statistics.warnings
+            decoded.skippedLines = try Self.checkUnrecognizedLines(collapser.statistics, source: source, skip: skipBadLines)
             if collapser.statistics.keptSamples == 0 {
                 throw ProfileError(.emptyInput, Self.noSamples(collapser.statistics), source: source)
             }
@@ -135,11 +136,21 @@ public struct ProfileDecoder: Sendable {
             decoded = DecodedProfile(format: .perfScript, content: .profile(profile))
             decoded.perfScript = builder.statistics
             decoded.warnings = builder.statistics.warnings
+            decoded.skippedLines = try Self.checkUnrecognizedLines(builder.statistics, source: source, skip: skipBadLines)
             if builder.statistics.keptSamples == 0 {
                 throw ProfileError(.emptyInput, Self.noSamples(builder.statistics), source: source)
             }
         }
         return decoded
+    }
+
+    /// The number of unrecognized perf script lines to report as skipped (`skip`), or the error
+    /// naming the first of them.
+    public static func checkUnrecognizedLines(_ statistics: PerfScriptStatistics, source: String?, skip: Bool)
+        throws(ProfileError) -> Int
+    {
+        if !skip, let error = statistics.unrecognizedLineError(source: source) { throw error }
+        return statistics.unrecognizedLines
     }
 
     /// Why perf script text gave no samples, in words.
@@ -172,6 +183,15 @@ public struct ProfileDecoder: Sendable {
         if Gzip.isGzip(prefix) || format == .pprof || format == .speedscope {
             state = .buffering(format, prefix)
             return
+        }
+        // Text (not pprof: not gzip, not a protobuf) with a byte text never has in the part that
+        // was judged: say where.
+        if let bad = ProfileFormat.firstControlByte(prefix.prefix(ProfileFormat.detectionPrefix)) {
+            let name = bad.byte == 0 ? "a NUL byte" : "the control byte 0x\(String(bad.byte, radix: 16, uppercase: true))"
+            throw ProfileError(
+                .malformedData,
+                "\(name) in what reads as \(format) (it is not pprof either: neither gzip nor a protobuf profile)",
+                source: source, line: bad.line, offset: bad.offset)
         }
         switch (format, wanting) {
         case (.folded, .orderedStacks):

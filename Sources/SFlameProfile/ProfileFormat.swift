@@ -3,7 +3,10 @@
 // Recognises a profile's format by its content, never by its name (DESIGN.md):
 //
 //   1f 8b …                                   ──►  gzip (decompressed, then recognised again)
-//   bytes a text never has (0x00–0x08, …)     ──►  pprof (profile.proto)
+//   bytes a text never has (0x00–0x08, …)     ──►  pprof (profile.proto), when they read as a
+//                                                  protobuf Profile or are more than 1/16 of
+//                                                  the first 4 KiB; else text (an error names
+//                                                  the control byte's line and offset)
 //   {"$schema": "…speedscope…", …             ──►  speedscope
 //   "# …" or a frame line under a header      ──►  perf script
 //   "main;parse 12"                           ──►  folded
@@ -38,7 +41,18 @@ public enum ProfileFormat: String, Sendable, Hashable, CaseIterable, CustomStrin
     public static func detect(_ prefix: some Collection<UInt8>) -> ProfileFormat {
         let bytes = Array(prefix.prefix(detectionPrefix))
         if Gzip.isGzip(bytes) { return .pprof }
-        if looksBinary(bytes) { return .pprof }
+        // Binary bytes: pprof when they read as a protobuf Profile, or when they are mostly
+        // binary (a broken pprof file, whose reader names the offset); otherwise text with a
+        // stray control byte (ProfileDecoder names it: `firstControlByte`).
+        if looksBinary(bytes) {
+            let head = bytes.prefix(4096)
+            let controlBytes = head.reduce(0) { $0 + (isControlByte($1) ? 1 : 0) }
+            if controlBytes * 16 > head.count
+                || ProtobufWireCheck.couldBeProfile(bytes, isWhole: bytes.count < detectionPrefix)
+            {
+                return .pprof
+            }
+        }
         var i = 0
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }  // UTF-8 byte order mark
         while i < bytes.count && (bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D) {
@@ -50,7 +64,30 @@ public enum ProfileFormat: String, Sendable, Hashable, CaseIterable, CustomStrin
 
     /// Control bytes that text (UTF-8, tabs, newlines, escapes) does not contain.
     static func looksBinary(_ bytes: [UInt8]) -> Bool {
-        bytes.prefix(4096).contains { $0 < 0x09 || ($0 > 0x0D && $0 < 0x20 && $0 != 0x1B) }
+        bytes.prefix(4096).contains(where: isControlByte)
+    }
+
+    @inline(__always)
+    static func isControlByte(_ b: UInt8) -> Bool { b < 0x09 || (b > 0x0D && b < 0x20 && b != 0x1B) }
+
+    /// The first control byte (one text does not contain: NUL, 0x01–0x08, 0x0E–0x1F but ESC) in
+    /// `bytes`: its offset, its 1-based line and its value; nil when there is none.
+    public static func firstControlByte(_ bytes: UnsafeBufferPointer<UInt8>) -> (offset: Int, line: Int, byte: UInt8)? {
+        var line = 1
+        for offset in 0..<bytes.count {
+            let b = bytes[offset]
+            if b == 0x0A {
+                line += 1
+            } else if isControlByte(b) {
+                return (offset, line, b)
+            }
+        }
+        return nil
+    }
+
+    /// `firstControlByte` of an array's bytes.
+    public static func firstControlByte(_ bytes: ArraySlice<UInt8>) -> (offset: Int, line: Int, byte: UInt8)? {
+        bytes.withUnsafeBufferPointer { firstControlByte($0) }
     }
 
     /// perf script text starts with `#` comments, or its first non-blank line is a sample header

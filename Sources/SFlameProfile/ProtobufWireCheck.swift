@@ -37,6 +37,33 @@ enum ProtobufWireCheck {
         bytes.withUnsafeBufferPointer { check($0, range: 0..<$0.count, kind: .profile, depth: 0) }
     }
 
+    /// Whether `prefix` can be the start of a profile.proto `Profile` (or, when `isWhole`, all
+    /// of one): its top-level fields have profile.proto's numbers (1–15) and wire types
+    /// (varint, length-delimited), and only the last may run past the end of a cut prefix.
+    /// Text with a stray control byte fails this within its first bytes.
+    static func couldBeProfile(_ prefix: [UInt8], isWhole: Bool) -> Bool {
+        if isWhole && firstProblem(in: prefix) != nil { return false }
+        return prefix.withUnsafeBufferPointer { b in
+            let end = b.count
+            var i = 0
+            while i < end {
+                guard let tag = varint(b, &i, end: end) else { return !isWhole && i == end }
+                guard (1...15).contains(tag >> 3) else { return false }
+                switch tag & 7 {
+                case 0:
+                    guard varint(b, &i, end: end) != nil else { return !isWhole && i == end }
+                case 2:
+                    guard let length = varint(b, &i, end: end) else { return !isWhole && i == end }
+                    guard length <= UInt64(end - i) else { return !isWhole }
+                    i += Int(length)
+                default:
+                    return false
+                }
+            }
+            return !prefix.isEmpty
+        }
+    }
+
     private static func check(_ b: UnsafeBufferPointer<UInt8>, range: Range<Int>, kind: Kind, depth: Int) -> Problem? {
         var i = range.lowerBound
         while i < range.upperBound {

@@ -7,7 +7,6 @@
 //   sflame collapse out.perf > out.folded              # = stackcollapse-perf.pl out.perf
 //   perf script | sflame collapse --pid --kernel | sflame flamegraph > cpu.svg
 import ArgumentParser
-import Foundation
 import SFlameProfile
 
 struct CollapseCommand: ParsableCommand {
@@ -64,7 +63,7 @@ struct CollapseCommand: ParsableCommand {
     @Option(help: "What a sample counts: its period (as printed by perf script, else 1) or 1.")
     var weight: PerfScriptFoldOptions.Weight = .period
 
-    @Flag(name: .customLong("skip-bad-lines"), help: "Skip malformed lines of folded input (their count goes to stderr).")
+    @Flag(name: .customLong("skip-bad-lines"), help: "Skip malformed input lines (folded, or perf script text) instead of failing; their count goes to stderr.")
     var skipBadLines = false
 
     func validate() throws {
@@ -94,7 +93,7 @@ struct CollapseCommand: ParsableCommand {
             if let output {
                 try OutputFile.write(text, to: output)
             } else {
-                FileHandle.standardOutput.write(Data(text))
+                try OutputFile.writeStandardOutput(text)
             }
         }
     }

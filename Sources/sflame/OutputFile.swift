@@ -81,6 +81,13 @@ enum OutputFile {
         return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
     }
 
+    /// Writes `bytes` to standard output with write(2) (retrying EINTR and short writes).
+    ///
+    /// - Throws: `FileError` naming `<stdout>` and the errno.
+    static func writeStandardOutput(_ bytes: [UInt8]) throws(FileError) {
+        try writeAll(bytes, fd: STDOUT_FILENO, path: "<stdout>")
+    }
+
     private static func writeAll(_ bytes: [UInt8], fd: Int32, path: String) throws(FileError) {
         var offset = 0
         while offset < bytes.count {

@@ -48,7 +48,7 @@ struct ProfileInput {
         -> ProfileInput
     {
         if case .stacks(let options, _) = wanting, path != "-",
-            let decoded = try ParallelCollapse.collapse(path, options: options)
+            let decoded = try ParallelCollapse.collapse(path, options: options, skipBadLines: skipBadLines)
         {
             return ProfileInput(path: path, decoded: decoded)
         }

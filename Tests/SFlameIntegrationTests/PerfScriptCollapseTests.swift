@@ -102,6 +102,34 @@ import Testing
         #expect(kernel.total == rooted.total)
     }
 
+    /// A garbage line in real perf script text, small (read whole) and large enough to be read
+    /// in parallel parts (the line lies in the second part): exit 2 naming the file and the
+    /// line, or, with --skip-bad-lines, the same output as without the line and a count.
+    @Test func aGarbageLineIsAnErrorNamingItsLineOrSkipped() throws {
+        let text = try perfScript(nil)
+        var big = ""
+        while big.utf8.count < 18 << 20 { big += text }
+        for whole in [text, big] {
+            var lines = whole.components(separatedBy: "\n")
+            // Inside a sample (after a header and one frame) in the last third.
+            var at = lines.count * 2 / 3
+            while !(lines[at - 1].hasPrefix("\t") && !lines[at - 2].hasPrefix("\t") && !lines[at - 2].isEmpty) { at += 1 }
+            lines.insert("some garbage here", at: at)
+            let dir = try TemporaryDirectory()
+            try lines.joined(separator: "\n").write(toFile: dir.file("bad.txt"), atomically: true, encoding: .utf8)
+            try whole.write(toFile: dir.file("good.txt"), atomically: true, encoding: .utf8)
+            let failed = SFlameBinary.run(["collapse", dir.file("bad.txt")])
+            #expect(failed.status == 2, "\(failed.standardError)")
+            #expect(failed.standardError.contains("bad.txt:\(at + 1):") && failed.standardError.contains("'some garbage here'"),
+                    "\(failed.standardError)")
+            let skipped = SFlameBinary.run(["collapse", "--skip-bad-lines", dir.file("bad.txt")])
+            let good = SFlameBinary.run(["collapse", dir.file("good.txt")])
+            #expect(skipped.status == 0 && good.status == 0)
+            #expect(skipped.standardOutput == good.standardOutput && !good.standardOutput.isEmpty)
+            #expect(skipped.standardError.contains("skipped 1 malformed line"), "\(skipped.standardError)")
+        }
+    }
+
     @Test func anEventCanBeChosen() throws {
         let text = try perfScript(nil)
         let (chosen, _) = try collapse(text, ["--event", "task-clock", "--weight", "samples"])

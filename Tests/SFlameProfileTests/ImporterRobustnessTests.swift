@@ -27,6 +27,9 @@ import Testing
         #expect(ProfileFormat.detect(PprofTests.fullProfile().pprofGzip()) == .pprof)
         #expect(ProfileFormat.detect(Array("\u{FEFF}  {\"$schema\": 1}".utf8)) == .speedscope)
         #expect(ProfileFormat.detect([]) == .folded)
+        // A control byte in text does not make it pprof: pprof is gzip or a protobuf Profile.
+        #expect(ProfileFormat.detect(Array("main;a 1\nmain;\0b 2\n".utf8)) == .folded)
+        #expect(ProfileFormat.detect(Array("main;a 1\u{01}\n".utf8) + [UInt8](repeating: 0x61, count: 70_000)) == .folded)
         for (name, bytes) in Self.validInputs {
             let decoded = try ProfileDecoder.decode(bytes, wanting: .stacks())
             #expect(decoded.stacks.totalWeight > 0, "\(name)")
@@ -64,6 +67,19 @@ import Testing
                     "\(what): \(error)", sourceLocation: sourceLocation)
         case .emptyInput, .invalidProfile, .unknownFormat:
             #expect(!error.message.isEmpty, "\(what): \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// A folded file with a NUL byte: an error naming its line and offset, not a pprof
+    /// decoding error.
+    @Test func aNulByteInTextIsNamedByLineAndOffset() {
+        let text = Array("main;a 1\nmain;b 2\nmain;\0c 3\n".utf8)
+        #expect {
+            _ = try ProfileDecoder.decode(text, wanting: .stacks(), source: "x.folded")
+        } throws: { error in
+            guard let error = error as? ProfileError else { return false }
+            return error.kind == .malformedData && error.line == 3 && error.offset == 23
+                && error.message.contains("NUL") && error.message.contains("folded")
         }
     }
 

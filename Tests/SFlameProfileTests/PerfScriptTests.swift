@@ -169,6 +169,46 @@ import Testing
         #expect(c.stacks.totalWeight == 1)
     }
 
+    /// A line that is neither a header, an indented frame, a comment nor blank is not taken as
+    /// a frame or a sample (before, "hello world" became the frame "world" and "Warning: 3 lost
+    /// samples" a sample of the comm "Warning:"): the decoder fails naming its line, or skips
+    /// it when asked; the stacks are those of the text without it.
+    @Test func garbageLinesAreErrorsNamingTheLineOrSkipped() throws {
+        let clean = Self.defaultFields
+        var lines = clean.components(separatedBy: "\n")
+        lines.insert("hello world", at: 6)  // inside the first sample, at column 0 (line 7)
+        lines.insert("Warning: 3 lost samples", at: 12)  // a comm and a number, no event (line 13)
+        let dirty = lines.joined(separator: "\n")
+        let c = PerfScriptCollapser.collapse(Array(dirty.utf8))
+        #expect(c.statistics.unrecognizedLines == 2)
+        #expect(c.statistics.firstUnrecognizedLine?.number == 7)
+        #expect(c.stacks.foldedText() == PerfScriptCollapser.collapse(Array(clean.utf8)).stacks.foldedText())
+
+        #expect {
+            _ = try ProfileDecoder.decode(Array(dirty.utf8), wanting: .stacks(), source: "perf.txt")
+        } throws: { error in
+            guard let error = error as? ProfileError else { return false }
+            return error.kind == .malformedLine && error.line == 7 && error.source == "perf.txt"
+                && error.message.contains("'hello world'") && error.message.contains("1 more")
+        }
+        let skipped = try ProfileDecoder.decode(Array(dirty.utf8), wanting: .stacks(), skipBadLines: true)
+        #expect(skipped.skippedLines == 2)
+        #expect(skipped.stacks.foldedText() == PerfScriptCollapser.collapse(Array(clean.utf8)).stacks.foldedText())
+        // The profile reader (convert, report) applies the same rule.
+        #expect(throws: ProfileError.self) {
+            _ = try ProfileDecoder.decode(Array(dirty.utf8), wanting: .profile())
+        }
+    }
+
+    /// perf script -F comm,tid,ip,sym prints headers with no time and no event: still headers
+    /// when no sample names an event.
+    @Test func headersWithoutEventsAreHeadersWhenNoSampleHasOne() {
+        let text = "a 1 \n\t 1 leaf (/bin/a)\n\t 2 root (/bin/a)\n\nb 2 \n\t 1 f (/bin/b)\n"
+        let c = PerfScriptCollapser.collapse(Array(text.utf8))
+        #expect(c.statistics.unrecognizedLines == 0)
+        #expect(String(decoding: c.stacks.foldedText(), as: UTF8.self) == "a;root;leaf 1\nb;f 1\n")
+    }
+
     @Test func everyChunkingGivesTheSameStacks() {
         let text = Array(Self.defaultFields.utf8)
         let whole = PerfScriptCollapser.collapse(text).stacks.foldedText()
