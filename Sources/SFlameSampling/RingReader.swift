@@ -70,26 +70,17 @@ final class RingReader: @unchecked Sendable {
         self.ringFDs = rings.map(\.fd)
         self.maxQueuedBytes = maxQueuedBytes
         self.pollIntervalMilliseconds = pollIntervalMilliseconds
-        func makePipe() -> [Int32]? {
-            var fds: [Int32] = [0, 0]
-            guard pipe(&fds) == 0 else { return nil }
-            for fd in fds {
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            }
-            return fds
+        let data = try makeWakePipe(for: "the ring reader")
+        let stop: (read: Int32, write: Int32)
+        do {
+            stop = try makeWakePipe(for: "the ring reader")
+        } catch {
+            Glibc.close(data.read)
+            Glibc.close(data.write)
+            throw error
         }
-        guard let data = makePipe() else {
-            throw SamplingError(.systemCall, operation: "pipe for the ring reader", errno: errno)
-        }
-        guard let stop = makePipe() else {
-            let code = errno
-            Glibc.close(data[0])
-            Glibc.close(data[1])
-            throw SamplingError(.systemCall, operation: "pipe for the ring reader", errno: code)
-        }
-        (dataFD, dataWriteFD) = (data[0], data[1])
-        (stopReadFD, stopWriteFD) = (stop[0], stop[1])
+        (dataFD, dataWriteFD) = data
+        (stopReadFD, stopWriteFD) = stop
     }
 
     deinit {

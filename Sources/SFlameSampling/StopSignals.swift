@@ -32,16 +32,9 @@ public final class StopSignals {
     /// Installs the handlers. The corresponding calls are `pipe2` and `sigaction`.
     public init() throws(SamplingError) {
         request = nil
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            throw SamplingError(.systemCall, operation: "pipe2 for the stop signals", errno: errno)
-        }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        }
-        wakeFD = fds[0]
-        writeFD = fds[1]
+        let fds = try makeWakePipe(for: "the stop signals")
+        wakeFD = fds.read
+        writeFD = fds.write
         guard sflame_install_stop_handlers(writeFD) == 0 else {
             throw SamplingError(.systemCall, operation: "sigaction for SIGINT/SIGTERM/SIGHUP", errno: errno)
         }
@@ -95,17 +88,10 @@ public final class StopRequest: Sendable {
     ///
     /// Throws: `.systemCall` when no pipe can be made (the descriptor limit).
     public init(signal: Int32 = SIGTERM) throws(SamplingError) {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            throw SamplingError(.systemCall, operation: "pipe for a stop request", errno: errno)
-        }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        }
+        let fds = try makeWakePipe(for: "a stop request")
         self.signal = signal
-        wakeFD = fds[0]
-        writeFD = fds[1]
+        wakeFD = fds.read
+        writeFD = fds.write
     }
 
     deinit {

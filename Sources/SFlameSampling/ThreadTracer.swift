@@ -96,16 +96,9 @@ public final class ThreadTracer {
 
     /// Installs the SIGCHLD wake-up. The corresponding calls are `pipe2` and `sigaction`.
     public init(sysctl: Sysctl = .system) throws(SamplingError) {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            throw SamplingError(.systemCall, operation: "pipe for the SIGCHLD wake-up", errno: errno)
-        }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
+        let fds = try makeWakePipe(for: "the SIGCHLD wake-up")
+        wakeRead = fds.read
+        wakeWrite = fds.write
         self.sysctl = sysctl
         guard sflame_install_child_wake(wakeWrite) == 0 else {
             let code = errno
