@@ -40,7 +40,9 @@ public struct AgentConfiguration: Sendable {
 
     /// Reads a token file: its content without surrounding whitespace (a trailing newline).
     ///
-    /// Throws: `.invalidConfiguration` when the file cannot be read.
+    /// Throws: `.invalidConfiguration` when the file cannot be read, or when what it holds is not
+    /// one token: whitespace or control bytes inside (several lines), which no client could send
+    /// in `Authorization: Bearer TOKEN` (RFC 6750 §2.1: printable characters without spaces).
     public static func readToken(path: String) throws(AgentError) -> [UInt8] {
         let bytes: [UInt8]
         do { bytes = try ProcFS.readBytes(path) } catch {
@@ -49,6 +51,12 @@ public struct AgentConfiguration: Sendable {
         var slice = bytes[...]
         while let first = slice.first, first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { slice.removeFirst() }
         while let last = slice.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { slice.removeLast() }
+        if let offset = slice.firstIndex(where: { $0 < 0x21 || $0 > 0x7E }) {
+            throw AgentError(
+                .invalidConfiguration,
+                "--token \(path): byte \(offset) is \(slice[offset] == 0x0A ? "a line break" : "whitespace or not printable ASCII"); "
+                    + "the file must hold one token on one line (e.g. `openssl rand -hex 32 > \(path)`).")
+        }
         return Array(slice)
     }
 }

@@ -24,6 +24,8 @@ public struct AgentRecordingOptions: Sendable {
             target: .processes([pid]), frequencyHz: frequencyHz, durationSeconds: Double(seconds),
             includeKernel: includeKernel, debugInfoPaths: debugInfoPaths)
         options.callGraph = callGraph
+        // No ptrace fallback: it would stop the target and answer with a wall-clock profile.
+        options.fallsBackToPtrace = false
         return options
     }
 }
@@ -51,7 +53,7 @@ enum AgentRecorder {
         recorder.stopRequest = stop
         do {
             return try recorder.run { progress in
-                if progress.elapsedSeconds >= Double(seconds) { samplingEnded() }
+                if progress.elapsedSeconds >= Double(seconds) || stop.isRequested { samplingEnded() }
             }
         } catch {
             throw AgentError(error)
@@ -73,7 +75,7 @@ enum AgentRecorder {
         do {
             let module = try profiler.locateAllocator()
             return try profiler.run(module: module, progress: { progress in
-                if progress.elapsedSeconds >= Double(seconds) { samplingEnded() }
+                if progress.elapsedSeconds >= Double(seconds) || stop.isRequested { samplingEnded() }
             })
         } catch {
             throw AgentError(error)

@@ -104,7 +104,7 @@ public final class Agent: Sendable {
             pid = try configuration.allowlist.resolve(parameters.pid)
             try AgentRecorder.validate(pid: pid)
             do { stop = try StopRequest() } catch { throw AgentError(.recordingFailed, error.description) }
-            try slots.acquire(pid: pid, seconds: parameters.seconds, stop: stop)
+            try await slots.acquireWaitingForTheEnd(pid: pid, seconds: parameters.seconds, stop: stop)
         } catch {
             return Self.errorResponse(error)
         }

@@ -5,7 +5,10 @@ import Synchronization
 /// The recordings in progress, at most one per process: a second request for the same process
 /// is refused with 429 (`AgentError.busy`, `Retry-After` = the seconds the running one has
 /// left) rather than queued, so a scraper never waits longer than it asked for and never gets
-/// a profile of a window it did not ask for.
+/// a profile of a window it did not ask for. The one exception: a request that arrives while
+/// the running recording is within `waitGrace` of its end, or cancelled and closing its events,
+/// waits for it (a scraper whose interval equals `seconds` arrives just as the previous window
+/// ends).
 ///
 /// Thread-safe. `cancelAll` (shutdown) ends every recording and refuses new ones.
 final class RecordingSlots: Sendable {
@@ -30,7 +33,7 @@ final class RecordingSlots: Sendable {
         let result: AgentError? = state.withLock { state in
             if state.closed { return AgentError(.cancelled, "the agent is shutting down.") }
             if let running = state.slots[pid] {
-                let left = max(1, Int((running.endsAt - now).components.seconds) + 1)
+                let left = running.stop.isRequested ? 1 : max(1, Int((running.endsAt - now).components.seconds) + 1)
                 return AgentError(
                     .busy,
                     "a recording of PID \(pid) is in progress (about \(left) s left); this agent records one at a time "
@@ -41,6 +44,35 @@ final class RecordingSlots: Sendable {
             return nil
         }
         if let result { throw result }
+    }
+
+    /// How close to its end (or cancelled) a running recording must be for a new request to wait.
+    static let waitGrace: Duration = .seconds(2)
+
+    /// As `acquire`, but waits (at most `waitGrace` and one second more) instead of refusing
+    /// while the running recording of `pid` ends within `waitGrace` or was cancelled.
+    ///
+    /// Throws: as `acquire`.
+    func acquireWaitingForTheEnd(pid: Int32, seconds: Int, stop: StopRequest) async throws(AgentError) {
+        let deadline = ContinuousClock.now + Self.waitGrace + .seconds(1)
+        while true {
+            do throws(AgentError) {
+                try acquire(pid: pid, seconds: seconds, stop: stop)
+                return
+            } catch {
+                guard error.kind == .busy, ContinuousClock.now < deadline, endsSoon(pid: pid) else { throw error }
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Whether the recording of `pid` (if any) ends within `waitGrace` or was asked to stop.
+    private func endsSoon(pid: Int32) -> Bool {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard let running = state.slots[pid] else { return true }
+            return running.stop.isRequested || running.endsAt - now <= Self.waitGrace
+        }
     }
 
     /// Frees `pid` once the recording that `stop` ends has closed its events (sampling is over;

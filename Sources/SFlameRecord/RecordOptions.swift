@@ -40,6 +40,10 @@ public struct RecordOptions: Sendable {
     /// The sampler. Default `.perf`; when perf_event_open is refused (EACCES, EPERM, ENOSYS, a
     /// seccomp filter) the recording falls back to `.ptrace` with a notice.
     public var sampler: Sampler = .perf
+    /// Whether a refused perf_event_open falls back to the ptrace sampler (which stops each
+    /// thread briefly per sample and records wall-clock time). Default true; false makes the
+    /// refusal an error (`sflame agent` promises on-CPU profiles that never stop the target).
+    public var fallsBackToPtrace = true
     /// Also record where threads wait, off the CPU (sched:sched_switch), weighted in
     /// nanoseconds, beside the on-CPU samples. Default false. Ignored by the ptrace sampler,
     /// whose wall-clock profile includes waiting threads anyway.

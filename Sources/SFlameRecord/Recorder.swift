@@ -113,7 +113,7 @@ public final class Recorder {
         do {
             (session, targets, maxDepth) = try openSession()
         } catch let error {
-            guard let refusal = perfRefusal else { throw error }
+            guard let refusal = perfRefusal, options.fallsBackToPtrace else { throw error }
             return try runPtrace(signals: signals, fallingBackFrom: refusal, progress: progress)
         }
         let offCPU: OffCPUSession?
@@ -121,7 +121,7 @@ public final class Recorder {
             offCPU = options.offCPU ? try openOffCPU(targets: targets) : nil
         } catch let error {
             session.close()
-            if PtraceFallback.applies(to: error) {
+            if options.fallsBackToPtrace && PtraceFallback.applies(to: error) {
                 return try runPtrace(signals: signals, fallingBackFrom: error, progress: progress)
             }
             child = nil
@@ -301,7 +301,7 @@ public final class Recorder {
                     configuration.excludeKernel = true
                     continue
                 }
-                if PtraceFallback.applies(to: error) { perfRefusal = error } else { child = nil }
+                if options.fallsBackToPtrace && PtraceFallback.applies(to: error) { perfRefusal = error } else { child = nil }
                 throw RecordError(error)
             }
         }

@@ -45,15 +45,15 @@ enum RecordingSummary {
     /// buffers reached its limit (handling fell behind), or the buffers filled before the thread
     /// that empties them ran.
     static func offCPULossLine(_ s: SamplingStats) -> String {
-        var line: String
-        if s.offCPULost > 0 {
-            let share = Double(s.offCPULost) / Double(s.offCPURecords + s.offCPULost)
-            line = "\(Grouped(Int(s.offCPULost))) of \(Grouped(Int(s.offCPURecords + s.offCPULost))) off-CPU records "
-                + "(\(percent(share))) were lost"
-            if s.lost > s.offCPULost { line += ", and \(Grouped(Int(s.lost - s.offCPULost))) on-CPU records" }
-        } else {
-            line = "\(Grouped(Int(s.lost))) on-CPU records were lost"
+        guard s.offCPULost > 0 else {
+            return "\(Grouped(Int(s.lost))) on-CPU samples were lost (no off-CPU record was): the buffers filled before "
+                + "sflame's reading thread got a CPU (a busy machine); lower --frequency, use -g fp, or record while "
+                + "the machine is less loaded. On-CPU totals are low by the lost samples."
         }
+        let share = Double(s.offCPULost) / Double(s.offCPURecords + s.offCPULost)
+        var line = "\(Grouped(Int(s.offCPULost))) of \(Grouped(Int(s.offCPURecords + s.offCPULost))) off-CPU records "
+            + "(\(percent(share))) were lost"
+        if s.lost > s.offCPULost { line += ", and \(Grouped(Int(s.lost - s.offCPULost))) on-CPU samples" }
         line += ": with --off-cpu there is one record per context switch (--frequency does not change that), "
             + "each with a user stack copy in DWARF mode. "
         if s.backlogDroppedRecords > 0 {

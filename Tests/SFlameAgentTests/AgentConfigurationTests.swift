@@ -96,4 +96,50 @@ struct AgentConfigurationTests {
         let closed = #expect(throws: AgentError.self) { try slots.acquire(pid: 12, seconds: 5, stop: try StopRequest()) }
         #expect(closed?.statusCode == 503)
     }
+
+    /// A scraper whose interval equals `seconds` arrives as the previous window ends: it waits for
+    /// that recording instead of getting 429; one far from its end still refuses at once.
+    @Test func aRequestWaitsForARecordingAboutToEnd() async throws {
+        let slots = RecordingSlots()
+        let ending = try StopRequest()
+        try slots.acquire(pid: 20, seconds: 1, stop: ending)
+        let release = Task {
+            try? await Task.sleep(for: .milliseconds(300))
+            slots.release(pid: 20, stop: ending)
+        }
+        try await slots.acquireWaitingForTheEnd(pid: 20, seconds: 1, stop: try StopRequest())
+        await release.value
+        let long = try StopRequest()
+        try slots.acquire(pid: 21, seconds: 60, stop: long)
+        let busy = await #expect(throws: AgentError.self) {
+            try await slots.acquireWaitingForTheEnd(pid: 21, seconds: 5, stop: try StopRequest())
+        }
+        #expect(busy?.statusCode == 429 && (busy?.retryAfterSeconds ?? 0) >= 59)
+        long.requestStop()  // cancelled: Retry-After 1, not the rest of its window
+        let cancelled = #expect(throws: AgentError.self) { try slots.acquire(pid: 21, seconds: 5, stop: try StopRequest()) }
+        #expect(cancelled?.retryAfterSeconds == 1)
+    }
+
+    @Test func aTokenFileHoldsOneToken() throws {
+        let path = "/tmp/sflame-token-test-\(getpid())"
+        defer { unlink(path) }
+        for (content, expected) in [("s3cret\n", "s3cret"), ("  s3cret\r\n", "s3cret")] {
+            try write(content, to: path)
+            #expect(try AgentConfiguration.readToken(path: path) == Array(expected.utf8))
+        }
+        for bad in ["a\nb\n", "two words\n", "tab\there"] {
+            try write(bad, to: path)
+            let error = #expect(throws: AgentError.self, "\(bad)") { try AgentConfiguration.readToken(path: path) }
+            #expect(error?.message.contains("one token") == true)
+        }
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var text = text
+        let n = text.withUTF8 { Glibc.write(fd, $0.baseAddress, $0.count) }
+        try #require(n == text.utf8.count)
+    }
 }

