@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import Dispatch
 import SFlameSampling
 import Testing
 
@@ -103,12 +104,10 @@ struct AgentConfigurationTests {
         let slots = RecordingSlots()
         let ending = try StopRequest()
         try slots.acquire(pid: 20, seconds: 1, stop: ending)
-        let release = Task {
-            try? await Task.sleep(for: .milliseconds(300))
-            slots.release(pid: 20, stop: ending)
-        }
+        // Released from a Dispatch thread, as a recording thread would: the test run's cooperative
+        // pool may be busy with other tests for seconds.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { slots.release(pid: 20, stop: ending) }
         try await slots.acquireWaitingForTheEnd(pid: 20, seconds: 1, stop: try StopRequest())
-        await release.value
         let long = try StopRequest()
         try slots.acquire(pid: 21, seconds: 60, stop: long)
         let busy = await #expect(throws: AgentError.self) {
