@@ -71,7 +71,10 @@ struct AgentCommand: ParsableCommand {
 
     func validate() throws {
         let targets = (pids == nil ? 0 : 1) + (cgroup == nil ? 0 : 1) + (all ? 1 : 0)
-        if targets != 1 {
+        if targets > 1 {
+            throw ValidationError("Give only one of --pid PID[,PID…], --cgroup PATH or --all.")
+        }
+        if targets == 0 {
             throw ValidationError("Name the processes that may be profiled: one of --pid PID[,PID…], --cgroup PATH or --all.")
         }
         if frequency == 0 || frequency > 100_000 {
@@ -103,6 +106,7 @@ struct AgentCommand: ParsableCommand {
         Task {
             do {
                 try await agent.run { address in
+                    failure.listening = true
                     // Unbuffered: a supervisor or a test waits for this line.
                     var line = "listening on \(address)\n"
                     line.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
@@ -114,7 +118,11 @@ struct AgentCommand: ParsableCommand {
         }
         done.wait()
         if let message = failure.message {
-            Diagnostics.error("the agent stopped: \(message)")
+            Diagnostics.error(
+                failure.listening
+                    ? "the agent stopped: \(message)"
+                    : "cannot listen on \(listen): \(message). Is another process using the port? Choose another "
+                        + "with --listen HOST:PORT (port 0 picks a free one).")
             throw SFlameExit.failure
         }
     }
@@ -123,4 +131,6 @@ struct AgentCommand: ParsableCommand {
 /// The server task's error, read by the main thread after the task signalled it is done.
 private final class FailureBox: @unchecked Sendable {
     var message: String?
+    /// Set once the server accepts connections (from the server's task, read after `done`).
+    var listening = false
 }

@@ -161,22 +161,31 @@ import Glibc
         #expect(refused.standardError.contains("--token"), "\(refused.standardError)")
         let noTarget = SFlameBinary.run(["agent", "--listen", "127.0.0.1:0"])
         #expect(noTarget.status != 0 && noTarget.standardError.contains("--pid"))
+        let twoTargets = SFlameBinary.run(["agent", "--pid", "\(getpid())", "--all"])
+        #expect(twoTargets.status == 64 && twoTargets.standardError.contains("only one of"), "\(twoTargets.standardError)")
         try "t0ken".write(toFile: dir.file("token"), atomically: true, encoding: .utf8)
         let agent = try AgentProcess(
             ["--pid", "\(getpid())", "--listen", "0.0.0.0:0", "--token", dir.file("token")], directory: dir)
         #expect(agent.address.hasPrefix("0.0.0.0:"))
         #expect(try HTTPClient.get(port: agent.port, path: "/metrics", token: "t0ken").status == 200)
+        // The port is taken now: a second agent says so instead of NIO's bind(2) text alone.
+        let taken = SFlameBinary.run([
+            "agent", "--pid", "\(getpid())", "--listen", "0.0.0.0:\(agent.port)", "--token", dir.file("token"),
+        ])
+        #expect(taken.status == 1 && taken.standardError.contains("cannot listen on 0.0.0.0:\(agent.port)"), "\(taken.standardError)")
     }
 
     @Test func aSecondRequestForTheSameProcessGets429WhileTheFirstRuns() throws {
         let dir = try TemporaryDirectory()
         let target = try SampleProcess(try Samples.path("two-hot"), arguments: ["120"])
         let agent = try AgentProcess(["--pid", "\(target.pid)", "--listen", "127.0.0.1:0"], directory: dir)
-        let first = try HTTPClient(port: agent.port, path: "/debug/pprof/profile?seconds=4&pid=\(target.pid)")
+        // 8 s: far enough from its end (more than RecordingSlots.waitGrace) when the second arrives,
+        // even on a loaded machine, for the second to be refused rather than wait.
+        let first = try HTTPClient(port: agent.port, path: "/debug/pprof/profile?seconds=8&pid=\(target.pid)")
         #expect(try eventually(timeout: 10) { try agent.metric("sflame_agent_recordings_in_progress") == 1 })
         let second = try HTTPClient.get(port: agent.port, path: "/debug/pprof/profile?seconds=1&pid=\(target.pid)")
         #expect(second.status == 429, "\(second.text)")
-        #expect(Int(second.header("Retry-After") ?? "").map { (1...5).contains($0) } == true)
+        #expect(Int(second.header("Retry-After") ?? "").map { (1...9).contains($0) } == true)
         let firstResponse = try first.response()
         #expect(firstResponse.status == 200)
         // Once the first has ended, the process can be profiled again.
