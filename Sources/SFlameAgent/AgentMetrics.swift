@@ -5,6 +5,10 @@ import SFlameRecord
 import SFlameSampling
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The agent's Prometheus metrics (text exposition, `GET /metrics`).
 ///
 /// - Per target (the allowlisted processes; with `--all`, those profiled so far that still run),
@@ -148,7 +152,3 @@ final class AgentMetrics: Sendable {
             + (field.unit == "bytes" ? ", bytes." : ".")
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -72,7 +72,7 @@ public enum TargetAllowlist: Sendable, Equatable {
             let choices = current.map { $0.isEmpty ? "none is running" : "one of \(Self.list($0))" } ?? "any process"
             throw AgentError(.badRequest, "pid is required (\(choices)): add ?pid=PID to the URL.")
         }
-        let process = Self.threadGroup(of: requested)
+        let process = ProcFS.threadGroup(of: requested)
         switch self {
         case .processes(let pids):
             guard pids.contains(requested) || process.map(pids.contains) == true else {
@@ -93,12 +93,6 @@ public enum TargetAllowlist: Sendable, Equatable {
             guard let process else { throw AgentError(.notFound, "PID \(requested) does not exist.") }
             return process
         }
-    }
-
-    /// The thread group (process) of a PID or TID, from /proc/ID/status; nil when it is gone.
-    static func threadGroup(of id: Int32) -> Int32? {
-        guard let status = try? ProcFS.status(pid: id), let tgid = status.integer("Tgid") else { return nil }
-        return Int32(truncatingIfNeeded: tgid)
     }
 
     /// The PIDs in DIR/cgroup.procs.

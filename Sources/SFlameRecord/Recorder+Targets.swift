@@ -24,8 +24,6 @@ extension Recorder {
 }
 
 extension Recorder {
-    /// The processes the profile covers: the targets, and with `--follow-forks` or `-a` every
-    /// process with a sample.
     /// The processes of a `--pid` list, each once, in the order given: a thread ID stands for its
     /// process (`Tgid` in /proc/ID/status), and repeats are dropped, so `-p A,A` or `-p A,T` (T a
     /// thread of A) records A once. IDs that cannot be read are kept as given (validation names
@@ -34,12 +32,14 @@ extension Recorder {
         var seen = Set<Int32>()
         var result: [Int32] = []
         for pid in pids {
-            let process = (try? ProcFS.status(pid: pid))?.integer("Tgid").flatMap { Int32(exactly: $0) } ?? pid
+            let process = ProcFS.threadGroup(of: pid) ?? pid
             if seen.insert(process).inserted { result.append(process) }
         }
         return result
     }
 
+    /// The processes the profile covers: the targets, and with `--follow-forks` or `-a` every
+    /// process with a sample.
     func recordedProcesses(_ state: RecordingState, targets: [Int32]) -> [Int32] {
         guard state.followsForks || state.isSystemWide else { return targets }
         var pids = Set(targets)

@@ -67,6 +67,14 @@ public enum ProcFS {
         access("\(root)/\(pid)/stat", F_OK) == 0
     }
 
+    /// The process (thread group) a PID or thread ID belongs to: the `Tgid` line of
+    /// /proc/ID/status (proc(5)); the ID itself for a process. Nil when the ID is gone or the
+    /// file cannot be read.
+    public static func threadGroup(of id: ProcessIDValue) -> Int32? {
+        guard let tgid = (try? status(pid: id))?.integer("Tgid") else { return nil }
+        return Int32(exactly: tgid)
+    }
+
     /// The thread ids of a process (/proc/PID/task), ascending.
     public static func threads(of pid: ProcessIDValue) throws(SamplingError) -> [Int32] {
         let path = "\(root)/\(pid)/task"

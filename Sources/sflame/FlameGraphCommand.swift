@@ -146,7 +146,7 @@ struct FlameGraphCommand: ParsableCommand {
         if let output {
             try OutputFile.write(result.svg, to: output)
         } else {
-            FileHandle.standardOutput.write(Data(result.svg))
+            try OutputFile.writeStandardOutput(result.svg)
         }
         if let palette, !result.newPaletteColors.isEmpty {
             try OutputFile.write(
