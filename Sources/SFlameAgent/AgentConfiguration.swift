@@ -17,6 +17,7 @@ public struct AgentConfiguration: Sendable {
     /// The longest recording a request may ask for. Seconds.
     public var maxSeconds = 300
 
+    /// The defaults above, serving `allowlist`.
     public init(allowlist: TargetAllowlist) {
         self.allowlist = allowlist
     }

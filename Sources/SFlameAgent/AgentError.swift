@@ -3,6 +3,7 @@
 /// Why the agent refused a request or could not start: a kind that decides the HTTP status,
 /// and a message for the client (sent as text/plain) or the user.
 public struct AgentError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong; decides `statusCode`.
     public enum Kind: Sendable, Equatable {
         /// A parameter is malformed or out of range (HTTP 400).
         case badRequest
@@ -22,11 +23,14 @@ public struct AgentError: Error, CustomStringConvertible, Sendable {
         case invalidConfiguration
     }
 
+    /// What went wrong.
     public var kind: Kind
+    /// One or two sentences for the client or the user: what was wrong and what to do.
     public var message: String
     /// For `.busy`: seconds until the running recording should end.
     public var retryAfterSeconds: Int?
 
+    /// An error of `kind` with `message`; `retryAfterSeconds` only for `.busy`.
     public init(_ kind: Kind, _ message: String, retryAfterSeconds: Int? = nil) {
         self.kind = kind
         self.message = message
@@ -46,5 +50,6 @@ public struct AgentError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The message.
     public var description: String { message }
 }

@@ -16,6 +16,7 @@ public struct AgentRecordingOptions: Sendable {
     /// Extra directories to search for separate debug info.
     public var debugInfoPaths: [String] = []
 
+    /// The defaults above.
     public init() {}
 
     /// The `RecordOptions` of `sflame record --pid PID -d SECONDS` with these settings.

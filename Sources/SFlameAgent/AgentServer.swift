@@ -32,6 +32,7 @@ import Glibc
 /// failed, 503 shutting down. Recordings run on threads of their own; a client that disconnects
 /// ends its recording at once. The perf sampler never stops the target.
 public final class Agent: Sendable {
+    /// What the agent serves and how it records (validated in `init`).
     public let configuration: AgentConfiguration
     let metrics = AgentMetrics()
     let slots = RecordingSlots()

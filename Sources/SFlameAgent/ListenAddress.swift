@@ -5,8 +5,10 @@
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// The host as given, without the brackets of an IPv6 literal.
     public var host: String
+    /// The TCP port, 0…65535; 0 lets the kernel pick a free one.
     public var port: Int
 
+    /// An address from its parts (`host` without IPv6 brackets).
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
