@@ -95,6 +95,9 @@ private struct CollapseSink: PerfScriptSink, Sendable {
     private var partsIDs: [Int32] = []
     /// The current sample's frames, leaf first: one `partsKeys` id per frame line.
     private var frameKeys: [Int32] = []
+    /// How many of `frameKeys` belong to the current sample (the array is reused, not emptied:
+    /// emptying it per sample showed in profiles).
+    private var frameCount = 0
     private var root: Int32 = 0
     private var weight: Int64 = 1
     private var isJava = false
@@ -115,7 +118,7 @@ private struct CollapseSink: PerfScriptSink, Sendable {
     init(options: PerfScriptFoldOptions) { self.options = options }
 
     mutating func beginSample(_ header: PerfScriptHeader, line: UnsafeBufferPointer<UInt8>) {
-        frameKeys.removeAll(keepingCapacity: true)
+        frameCount = 0
         weight = options.weight == .period ? max(header.period ?? 1, 1) : 1
         // The root frame depends on comm, pid and tid only: reuse it while they repeat.
         let idEnd = header.tid.upperBound
@@ -162,7 +165,12 @@ private struct CollapseSink: PerfScriptSink, Sendable {
             }
             partsStarts.append(partsIDs.count)
         }
-        frameKeys.append(k)
+        if frameCount < frameKeys.count {
+            frameKeys[frameCount] = k
+        } else {
+            frameKeys.append(k)
+        }
+        frameCount += 1
     }
 
     mutating func endSample() {
@@ -171,7 +179,8 @@ private struct CollapseSink: PerfScriptSink, Sendable {
         let (known, isNew) = withUnsafeBytes(of: &rootID) { rootBytes in
             frameKeys.withUnsafeBytes { keys in
                 stackKeys.intern(
-                    flag: 0, rootBytes.assumingMemoryBound(to: UInt8.self), keys.assumingMemoryBound(to: UInt8.self),
+                    flag: 0, rootBytes.assumingMemoryBound(to: UInt8.self),
+                    UnsafeBufferPointer(rebasing: keys.assumingMemoryBound(to: UInt8.self)[0..<(frameCount * 4)]),
                     UnsafeBufferPointer(start: nil, count: 0))
             }
         }
@@ -185,7 +194,7 @@ private struct CollapseSink: PerfScriptSink, Sendable {
         // last line to the first; a frame line may name several frames, or none), added to the
         // trie from where it leaves the previous new stack.
         var path: [Int32] = [root]
-        for k in frameKeys.reversed() {
+        for k in frameKeys[0..<frameCount].reversed() {
             path.append(contentsOf: partsIDs[partsStarts[Int(k)]..<partsStarts[Int(k) + 1]])
         }
         var common = 0

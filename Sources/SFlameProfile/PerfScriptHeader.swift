@@ -87,6 +87,11 @@ struct PerfScriptHeader {
             if known >= 1 && n > length && isSpace(line[length])
                 && bytesEqual(previous.bytes, UnsafeBufferPointer(start: line.baseAddress, count: length))
             {
+                // The usual layout after the thread id, read in one pass without tokens.
+                if known <= 7 && fieldsAfterThreadID(line, from: length, into: &header) {
+                    threadFields(line, idToken: previous.tokens[known], into: &header)
+                    return true
+                }
                 for (k, token) in previous.tokens.enumerated() { tokens.initializeElement(at: k, to: token) }
                 count = tokenize(line, from: length, into: tokens, count: known + 1)
                 if count > known + 1 && tokens[known + 1].isA(Token.cpu | Token.time) {
@@ -186,24 +191,12 @@ struct PerfScriptHeader {
         into header: inout PerfScriptHeader
     ) {
         let n = line.count
-        header.pid = nil
         header.cpu = nil
         header.time = nil
         header.period = nil
         header.event = nil
         header.rest = nil
-        var commEnd = tokens[tt].range.lowerBound
-        while commEnd > 0 && isSpace(line[commEnd - 1]) { commEnd -= 1 }
-        header.comm = 0..<commEnd
-        let idToken = tokens[tt].range
-        if tokens[tt].isA(Token.digits) {
-            header.tid = idToken
-        } else {
-            var slash = idToken.lowerBound
-            while line[slash] != 0x2F { slash += 1 }
-            header.pid = idToken.lowerBound..<slash
-            header.tid = (slash + 1)..<idToken.upperBound
-        }
+        threadFields(line, idToken: tokens[tt], into: &header)
 
         var t = tt + 1
         if t < tokens.count && tokens[t].isA(Token.cpu) {
@@ -225,6 +218,82 @@ struct PerfScriptHeader {
             while r < n && isSpace(line[r]) { r += 1 }
             if r < n { header.rest = r..<n }
         }
+    }
+
+    /// The comm (everything before the thread id token, without trailing blanks), and the pid
+    /// and tid of the thread id token (`NNN` or `NNN/NNN`).
+    @inline(__always)
+    private static func threadFields(_ line: UnsafeBufferPointer<UInt8>, idToken token: Token, into header: inout PerfScriptHeader) {
+        var commEnd = token.range.lowerBound
+        while commEnd > 0 && isSpace(line[commEnd - 1]) { commEnd -= 1 }
+        header.comm = 0..<commEnd
+        let idToken = token.range
+        if token.isA(Token.digits) {
+            header.pid = nil
+            header.tid = idToken
+        } else {
+            var slash = idToken.lowerBound
+            while line[slash] != 0x2F { slash += 1 }
+            header.pid = idToken.lowerBound..<slash
+            header.tid = (slash + 1)..<idToken.upperBound
+        }
+    }
+
+    /// The fields after a known thread id when they have perf's usual layout,
+    /// `[CPU] TIME: [PERIOD] EVENT: [REST]` (`[001] 13748.184003:     333444 cpu-clock:ppp:`),
+    /// read in one pass with the same results as tokenizing and `fields`; returns false and
+    /// writes nothing the caller relies on for any other layout (the caller then tokenizes).
+    @inline(__always)
+    private static func fieldsAfterThreadID(_ line: UnsafeBufferPointer<UInt8>, from start: Int, into header: inout PerfScriptHeader)
+        -> Bool
+    {
+        let n = line.count
+        var i = start
+        while i < n && isSpace(line[i]) { i += 1 }
+        var cpu: Int?
+        if i < n && line[i] == 0x5B {  // [CPU]
+            var j = i + 1
+            while j < n && isDigit(line[j]) { j += 1 }
+            guard j > i + 1, j < n, line[j] == 0x5D, j + 1 == n || isSpace(line[j + 1]) else { return false }
+            cpu = Int(decimal(line, (i + 1)..<j) ?? 0)
+            i = j + 1
+            while i < n && isSpace(line[i]) { i += 1 }
+        }
+        // TIME: digits, one dot, digits, a colon, then a blank or the end.
+        var j = i
+        while j < n && isDigit(line[j]) { j += 1 }
+        guard j > i, j < n, line[j] == 0x2E else { return false }
+        var k = j + 1
+        while k < n && isDigit(line[k]) { k += 1 }
+        guard k > j + 1, k < n, line[k] == 0x3A, k + 1 == n || isSpace(line[k + 1]) else { return false }
+        let time = i..<k
+        i = k + 1
+        while i < n && isSpace(line[i]) { i += 1 }
+        // [PERIOD] EVENT: a token of digits is the period only when an event follows it.
+        var tokenEnd = i
+        var allDigits = true
+        while tokenEnd < n && !isSpace(line[tokenEnd]) {
+            if !isDigit(line[tokenEnd]) { allDigits = false }
+            tokenEnd += 1
+        }
+        guard tokenEnd > i else { return false }
+        var period: Int64?
+        if allDigits {
+            period = decimal(line, i..<tokenEnd)
+            i = tokenEnd
+            while i < n && isSpace(line[i]) { i += 1 }
+            tokenEnd = i
+            while tokenEnd < n && !isSpace(line[tokenEnd]) { tokenEnd += 1 }
+        }
+        guard tokenEnd - i > 1, line[tokenEnd - 1] == 0x3A else { return false }
+        header.cpu = cpu
+        header.time = time
+        header.period = period
+        header.event = i..<(tokenEnd - 1)
+        var r = tokenEnd
+        while r < n && isSpace(line[r]) { r += 1 }
+        header.rest = r < n ? r..<n : nil
+        return true
     }
 
     @inline(__always)

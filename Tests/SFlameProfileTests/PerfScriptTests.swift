@@ -76,6 +76,57 @@ import Testing
         }
     }
 
+    /// The fields of `header` as text, for comparing two parses.
+    static func describe(_ header: PerfScriptHeader?, _ bytes: [UInt8]) -> String {
+        guard let h = header else { return "not a header" }
+        func text(_ r: Range<Int>?) -> String { r.map { "'" + String(decoding: bytes[$0], as: UTF8.self) + "'" } ?? "nil" }
+        return "comm \(text(h.comm)) pid \(text(h.pid)) tid \(text(h.tid)) cpu \(h.cpu.map(String.init) ?? "nil") "
+            + "time \(text(h.time)) period \(h.period.map(String.init) ?? "nil") event \(text(h.event)) rest \(text(h.rest))"
+    }
+
+    /// A header that follows one of the same thread is read by a one-pass shortcut; whatever
+    /// the rest of the line holds, it must give what parsing the line on its own gives.
+    @Test func aHeaderAfterOneOfTheSameThreadReadsAsOnItsOwn() {
+        let firsts = ["cc1 4242 13748.184003:     333444 cpu-clock:ppp: ", "iperf 27409/28744 [000] 441995.133575: cpu-clock: "]
+        let rests = [
+            " 13748.184341:     333444 cpu-clock:ppp: ", " [001] 13748.184341: 7 cycles:u: ", " 1.2: cycles:",
+            "\t13748.184341:\t333444\tcpu-clock:ppp:\t", " 13748.184341: 99999999999999999999 cpu-clock: ",
+            " 13748.184341: 333444 cpu-clock", " 13748.184341: 333444 :", " 13748.184341: 333444", " 13748.184341:",
+            " 13748.184341: cpu-clock: 4005d0 main (/bin/x)", " 13748.184341 cpu-clock: ", " [001] cpu-clock: ",
+            " [] 1.5: cycles:", " [1x] 1.5: cycles:", " 1.5:x cycles:", " 1..5: cycles:", " .5: cycles:", " 1.: cycles:",
+            " 13748.184341: 12 34 cycles:", " 13748.184341: sched:sched_switch: prev_comm=sh prev_pid=1",
+            " [002] 13748.184341:          1 page-faults:  ", " 7 cycles:", " x 1.5: cycles:", "  ",
+        ]
+        // Random lines from the same pieces, for shapes the list above misses.
+        let pieces = ["[001]", "[]", "13748.184341:", "1.5", "333444", "cpu-clock:ppp:", ":", "x:", "12", " ", "\t", "a.b:"]
+        var rng = SeededGenerator(seed: 11)
+        var generated: [String] = []
+        for _ in 0..<3000 {
+            var line = ""
+            for _ in 0..<Int(rng.next() % 6) {
+                line += (rng.next() % 3 == 0 ? "\t" : " ") + pieces[Int(rng.next() % UInt64(pieces.count))]
+            }
+            generated.append(line)
+        }
+        for first in firsts {
+            let prefix = String(first.prefix { $0 != "[" && $0 != "." }).split(separator: " ").prefix(2).joined(separator: " ")
+            for rest in rests + generated {
+                let bytes = Array((prefix + rest).utf8)
+                var state = PerfScriptHeader.Prefix()
+                var scratch = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
+                let firstBytes = Array(first.utf8)
+                let firstIsHeader = firstBytes.withUnsafeBufferPointer {
+                    PerfScriptHeader.parse($0, previous: &state, into: &scratch)
+                }
+                #expect(firstIsHeader)
+                var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
+                let isHeader = bytes.withUnsafeBufferPointer { PerfScriptHeader.parse($0, previous: &state, into: &header) }
+                let alone = bytes.withUnsafeBufferPointer { PerfScriptHeader.parse($0) }
+                #expect(Self.describe(isHeader ? header : nil, bytes) == Self.describe(alone, bytes), "\(prefix + rest)")
+            }
+        }
+    }
+
     @Test func rootFrameWithPIDAndTID() {
         let text = "java 24636/25607 [000] 94564.109216: cycles:\n\t 4005d0 main (/bin/x)\n\n"
             + "dd 29776 666709.771979: cycles:\n\t 4005d0 main (/bin/dd)\n\n"
