@@ -171,6 +171,9 @@ public enum Speedscope {
         do {
             file = try JSONDecoder().decode(SpeedscopeFile.self, from: Data(bytes))
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let syntax = syntaxError(in: bytes) {
+                throw syntax
+            }
             throw ProfileError(.malformedData, "not a valid speedscope file: \(describe(error))")
         } catch {
             throw ProfileError(.malformedData, "not a valid speedscope file: \(error)")
@@ -252,6 +255,30 @@ public enum Speedscope {
         var profile = builder.profile
         if let name = file.name { profile.comments = ["speedscope: \(name)"] }
         return profile
+    }
+
+    /// Where the JSON syntax of `bytes` breaks, as an error with its line and byte offset, or
+    /// nil when the JSON parses. `JSONDecoder` reports only "not valid JSON"; `JSONSerialization`
+    /// names the byte offset ("Invalid value around character 12.") or the end of the file.
+    private static func syntaxError(in bytes: [UInt8]) -> ProfileError? {
+        let reason: String
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            reason = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
+        }
+        // "… around character N." (a byte offset), or the end of the input.
+        var offset = bytes.count
+        if let range = reason.range(of: "character "),
+            let n = Int(reason[range.upperBound...].prefix { $0.isNumber }), n <= bytes.count
+        {
+            offset = n
+        }
+        let line = 1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let detail = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
+        return ProfileError(
+            .malformedData, "not a valid speedscope file: the JSON is malformed (\(detail))", line: line, offset: offset)
     }
 
     private static func describe(_ error: DecodingError) -> String {

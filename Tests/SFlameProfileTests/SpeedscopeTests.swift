@@ -65,5 +65,10 @@ import Testing
             .contains("refers to frame 4"))
         #expect(message(#"{"$schema":"x","shared":{"frames":[]},"profiles":[]}"#).contains("not a speedscope file"))
         #expect(message("{\"a\": [1, 2,, 3]}").contains("not a valid speedscope file"))
+        // JSON syntax errors name the line and the byte offset.
+        let broken = message(head + "\n" + #""profiles":[{"type":"sampled","name":"p","unit":"none","weights":[1 2]}]}"#)
+        #expect(broken.hasPrefix("line 2 at offset \(head.utf8.count + 1 + 68): not a valid speedscope file: the JSON is malformed"), "\(broken)")
+        let truncated = head + #""profiles":[{"type":"sa"#
+        #expect(message(truncated).hasPrefix("line 1 at offset \(truncated.utf8.count): "), "\(message(truncated))")
     }
 }
