@@ -40,7 +40,10 @@ public struct PerfScriptCollapser: Sendable {
     public mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>) { reader.consume(chunk) }
 
     /// Ends the input (the last sample needs no blank line after it).
-    public mutating func finish() { reader.finish() }
+    public mutating func finish() {
+        reader.finish()
+        reader.sink.addPendingWeights()
+    }
 
     /// The folded stacks so far.
     public var stacks: StackTrie { reader.sink.trie }
@@ -112,6 +115,10 @@ private struct CollapseSink: PerfScriptSink, Sendable {
     /// the node each ends at: a repeated stack costs one lookup, not one per frame.
     private var stackKeys = ByteInterner()
     private var stackNodes: [Int32] = []
+    /// Per stack id: weight not yet added to its trie node. Repeated stacks add here (a small
+    /// dense array that stays in the cache) rather than to the trie's nodes (a cache miss per
+    /// sample); `addPendingWeights` moves the sums into the trie when the input ends.
+    private var stackWeights: [Int64] = []
     /// Stacks in sample order, when kept.
     var order: [(node: Int32, weight: Int64)]?
 
@@ -185,9 +192,16 @@ private struct CollapseSink: PerfScriptSink, Sendable {
             }
         }
         if !isNew {
-            let node = stackNodes[Int(known)]
-            trie.addWeight(weight, at: node)
-            order?.append((node, weight))
+            let id = Int(known)
+            let (sum, overflow) = stackWeights[id].addingReportingOverflow(weight)
+            if overflow {
+                // Past 2^63: hand the sum so far to the trie (which keeps what fits) and go on.
+                trie.addWeight(stackWeights[id], at: stackNodes[id])
+                stackWeights[id] = weight
+            } else {
+                stackWeights[id] = sum
+            }
+            if order != nil { order!.append((stackNodes[id], weight)) }
             return
         }
         // A new stack: its names root first (the root name, then each frame's names from the
@@ -208,7 +222,15 @@ private struct CollapseSink: PerfScriptSink, Sendable {
         }
         previousPath = path
         stackNodes.append(node)
-        trie.addWeight(weight, at: node)
+        stackWeights.append(weight)
         order?.append((node, weight))
+    }
+
+    /// Adds the weights of the stacks seen since the last call to their trie nodes.
+    mutating func addPendingWeights() {
+        for id in stackWeights.indices where stackWeights[id] != 0 {
+            trie.addWeight(stackWeights[id], at: stackNodes[id])
+            stackWeights[id] = 0
+        }
     }
 }

@@ -127,6 +127,13 @@ import Testing
         }
     }
 
+    /// Periods whose sum passes 2^63 keep what fits; they never wrap to a negative count.
+    @Test func weightsPastTheLargestCountDoNotWrap() {
+        let sample = "cc1 7 1.000001: 5000000000000000000 cpu-clock: \n\t 4005d0 main (/bin/cc1)\n\n"
+        let folded = collapse(String(repeating: sample, count: 3) + sample.replacingOccurrences(of: "main", with: "parse"))
+        #expect(folded == "cc1;main 5000000000000000000\ncc1;parse 5000000000000000000\n")
+    }
+
     @Test func rootFrameWithPIDAndTID() {
         let text = "java 24636/25607 [000] 94564.109216: cycles:\n\t 4005d0 main (/bin/x)\n\n"
             + "dd 29776 666709.771979: cycles:\n\t 4005d0 main (/bin/dd)\n\n"
