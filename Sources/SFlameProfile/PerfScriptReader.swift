@@ -351,6 +351,9 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
                 header.event != nil || header.time != nil || header.cpu != nil || eventFilter == nil
             {
                 closeSample()
+                // `perf script --show-task-events / --show-mmap-events / …` lines
+                // ("two-hot 4242 1.000: PERF_RECORD_COMM exec: two-hot:4242/4242") are no samples.
+                if Self.isSideBandRecord(line, header) { return true }
                 startSample(header, line: line)
                 return true
             }
@@ -367,6 +370,10 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
             }
         } else {
             if skipping { return true }
+            // `perf script -F +srcline` prints each frame's source line under it
+            // ("  two_hot.c:24", "  [kernel.kallsyms][ffffffff81000e06]"): not a frame.
+            // (perf indents them with blanks, callchain lines with a tab: those are not looked at.)
+            if inSample && line[0] != 0x09 && Self.isSourceLine(line, from: i) { return true }
             if inSample, let frame = PerfScriptFrameLine(line, start: i) {
                 statistics.frames += 1
                 sink.frame(frame)
@@ -379,6 +386,30 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
             statistics.firstUnrecognizedLine = (lineNumber, text)
         }
         return true
+    }
+
+    /// Whether a header-shaped line is one of perf's side-band records (`PERF_RECORD_COMM`,
+    /// `PERF_RECORD_MMAP2`, `PERF_RECORD_FORK`, …): the first word after its time (or thread
+    /// id) starts with `PERF_RECORD_`.
+    static func isSideBandRecord(_ line: UnsafeBufferPointer<UInt8>, _ header: PerfScriptHeader) -> Bool {
+        var i = header.time.map { $0.upperBound + 1 } ?? header.tid.upperBound
+        while i < line.count && PerfScriptHeader.isSpace(line[i]) { i += 1 }
+        let marker = "PERF_RECORD_".utf8
+        guard line.count - i > marker.count else { return false }
+        return UnsafeBufferPointer(rebasing: line[i..<(i + marker.count)]).elementsEqual(marker)
+    }
+
+    /// Whether the indented line starting at `start` is a source line of `perf script -F +srcline`:
+    /// one word, either `FILE:LINE` (`two_hot.c:24`, `??:0`) or `[MODULE][ADDRESS]`.
+    static func isSourceLine(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        var end = line.count
+        while end > start && PerfScriptHeader.isSpace(line[end - 1]) { end -= 1 }
+        guard end > start else { return false }
+        for i in start..<end where PerfScriptHeader.isSpace(line[i]) { return false }
+        if line[start] == 0x5B { return line[end - 1] == 0x5D }  // [kernel.kallsyms][ffff…]
+        var k = end
+        while k > start && line[k - 1] >= 0x30 && line[k - 1] <= 0x39 { k -= 1 }
+        return k < end && k - 1 > start && line[k - 1] == 0x3A
     }
 
     private mutating func startSample(_ header: PerfScriptHeader, line: UnsafeBufferPointer<UInt8>) {

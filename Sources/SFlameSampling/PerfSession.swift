@@ -146,7 +146,12 @@ public final class PerfSession {
     public func attach(process pid: Int32) throws(SamplingError) {
         var rounds = 0
         while true {
-            let tids = try ProcFS.threads(of: pid)
+            let tids: [Int32]
+            do {
+                tids = try ProcFS.threads(of: pid)
+            } catch let error where error.kind == .noSuchProcess && !attachedThreads.isEmpty {
+                break  // it exited after we attached to some of it: the recording ends as usual
+            }
             let fresh = tids.filter { !attachedThreads.contains($0) }
             if fresh.isEmpty || rounds > 50 { break }
             rounds += 1

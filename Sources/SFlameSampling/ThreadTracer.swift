@@ -126,7 +126,13 @@ public final class ThreadTracer {
         var rounds = 0
         while rounds < 50 {
             collectEvents()
-            let fresh = try ProcFS.threads(of: pid).filter { threads[$0] == nil }
+            let listed: [Int32]
+            do {
+                listed = try ProcFS.threads(of: pid)
+            } catch let error where error.kind == .noSuchProcess && !threads.isEmpty {
+                break  // it exited after we seized some of it: the recording ends as usual
+            }
+            let fresh = listed.filter { threads[$0] == nil }
             if fresh.isEmpty { break }
             rounds += 1
             for tid in fresh {

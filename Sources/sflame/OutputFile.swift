@@ -6,6 +6,10 @@
 //                          write all, fchmod, fsync, close
 //                          rename(".out.svg.XXXXXX", "out.svg"), fsync the directory
 //   any failure       ──►  the temporary file is removed; out.svg is untouched
+//
+// A symbolic link is followed (the file it names is replaced, the link stays), and a path that
+// names a device, FIFO or socket (`-o /dev/null`, `-o /dev/stdout`, a named pipe) is written
+// to in place: replacing it would swap the device node for a regular file.
 import ArgumentParser
 import Glibc  // sflame is Linux-only (perf_event_open, ptrace)
 
@@ -22,10 +26,21 @@ enum OutputFile {
     ///
     /// - Throws: `FileError` naming the path and the errno.
     static func checkWritable(_ path: String) throws(FileError) {
-        let (directory, _) = split(path)
+        let target = resolvingLinks(path)
+        let (directory, _) = split(target)
         var info = stat()
-        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-            throw FileError(operation: "write", path: path, step: "checking the path", errno: EISDIR)
+        if stat(target, &info) == 0 {
+            let type = info.st_mode & S_IFMT
+            if type == S_IFDIR {
+                throw FileError(operation: "write", path: path, step: "checking the path", errno: EISDIR)
+            }
+            if type != S_IFREG {
+                // Written in place: the node itself must be writable, not its directory.
+                if access(target, W_OK) != 0 {
+                    throw FileError(operation: "write", path: path, step: "checking the path", errno: errno)
+                }
+                return
+            }
         }
         if access(directory, W_OK) != 0 {
             throw FileError(operation: "write", path: path, step: "checking the directory '\(directory)'", errno: errno)
@@ -35,13 +50,59 @@ enum OutputFile {
     /// Replaces the file at `path` with `bytes`, atomically.
     ///
     /// The new file gets the old file's permission bits, or 0666 minus the umask when there was
-    /// none. A symbolic link at `path` is replaced by the file, not followed.
+    /// none. A symbolic link at `path` is followed: the file it names (existing or not) is
+    /// replaced and the link kept. A device, FIFO or socket at `path` (or at the end of its links)
+    /// is opened and written to in place, which cannot be atomic.
     ///
-    /// Source: rename(2) ("If newpath already exists, it will be atomically replaced"), fsync(2).
+    /// Source: rename(2) ("If newpath already exists, it will be atomically replaced"), fsync(2),
+    /// readlink(2).
     /// - Throws: `FileError` naming `path`, the failing step (mkstemp, write, fsync, rename) and
-    ///   its errno. After a throw, `path` is as it was and no temporary file is left behind.
+    ///   its errno. After a throw, a regular file at `path` is as it was and no temporary file is
+    ///   left behind.
     static func write(_ bytes: [UInt8], to path: String) throws(FileError) {
-        let (directory, base) = split(path)
+        let target = resolvingLinks(path)
+        var info = stat()
+        if stat(target, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR {
+            try writeInPlace(bytes, to: target, path: path)
+            return
+        }
+        try replace(target, with: bytes, path: path)
+    }
+
+    /// Writes `bytes` into the device, FIFO or socket at `target` (opened for writing, blocking
+    /// until a FIFO has a reader, as a shell's `>` does).
+    private static func writeInPlace(_ bytes: [UInt8], to target: String, path: String) throws(FileError) {
+        let fd = open(target, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw fail(path, "open") }
+        do throws(FileError) {
+            try writeAll(bytes, fd: fd, path: path)
+        } catch {
+            close(fd)
+            throw error
+        }
+        guard close(fd) == 0 else { throw fail(path, "close") }
+    }
+
+    /// `path` with its symbolic links followed (readlink(2), at most 40 of them, as the kernel's
+    /// own limit), ending at a file that may not exist yet; `path` itself when it is no link.
+    static func resolvingLinks(_ path: String) -> String {
+        var current = path
+        for _ in 0..<40 {
+            var info = stat()
+            guard lstat(current, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(current, &buffer, buffer.count - 1)
+            guard n > 0 else { return current }
+            let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current = link.hasPrefix("/") ? link : "\(split(current).directory)/\(link)"
+        }
+        return current
+    }
+
+    /// Replaces the regular file (or nothing) at `target` with `bytes`: a temporary file in the
+    /// same directory, renamed over it.
+    private static func replace(_ target: String, with bytes: [UInt8], path: String) throws(FileError) {
+        let (directory, base) = split(target)
         var template = Array("\(directory)/.\(base).XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
@@ -52,11 +113,11 @@ enum OutputFile {
         var isOpen = true
         do throws(FileError) {
             try writeAll(bytes, fd: fd, path: path)
-            guard fchmod(fd, mode(replacing: path)) == 0 else { throw fail(path, "fchmod") }
+            guard fchmod(fd, mode(replacing: target)) == 0 else { throw fail(path, "fchmod") }
             guard fsync(fd) == 0 else { throw fail(path, "fsync") }
             isOpen = false
             guard close(fd) == 0 else { throw fail(path, "close") }
-            guard rename(temporary, path) == 0 else { throw fail(path, "rename") }
+            guard rename(temporary, target) == 0 else { throw fail(path, "rename") }
         } catch {
             if isOpen { close(fd) }
             unlink(temporary)

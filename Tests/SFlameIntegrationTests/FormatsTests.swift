@@ -101,6 +101,50 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("y.svg")))
     }
 
+    /// `-o` naming a device, a FIFO or a symbolic link writes through it; the node or link is
+    /// never swapped for a regular file (as root, `-o /dev/null` would replace the system's).
+    @Test func outputsThroughDevicesFIFOsAndLinksKeepTheNode() throws {
+        let dir = try TemporaryDirectory()
+        try "main;a 3\nmain;b 1\n".write(toFile: dir.file("in.folded"), atomically: true, encoding: .utf8)
+        func type(_ name: String) throws -> FileAttributeType? {
+            try FileManager.default.attributesOfItem(atPath: dir.file(name))[.type] as? FileAttributeType
+        }
+        // A character device like /dev/null (1, 3), made here.
+        #expect(mknod(dir.file("null"), S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0)  // makedev(1, 3)
+        let device = SFlameBinary.run(["flamegraph", dir.file("in.folded"), "-o", dir.file("null")])
+        #expect(device.status == 0, "\(device.standardError)")
+        #expect(try type("null") == .typeCharacterSpecial)
+        // A FIFO with a reader gets the bytes.
+        #expect(mkfifo(dir.file("fifo"), 0o600) == 0)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [dir.file("fifo")]
+        let pipe = Pipe()
+        reader.standardOutput = pipe
+        try reader.run()
+        let fifo = SFlameBinary.run(["collapse", dir.file("in.folded"), "-o", dir.file("fifo")])
+        #expect(fifo.status == 0, "\(fifo.standardError)")
+        let received = pipe.fileHandleForReading.readDataToEndOfFile()
+        reader.waitUntilExit()
+        #expect(String(decoding: received, as: UTF8.self) == "main;a 3\nmain;b 1\n")
+        #expect(try type("fifo") != .typeRegular)
+        // A link to a file replaces the file and keeps the link; a dangling link creates its file.
+        try "old\n".write(toFile: dir.file("real.folded"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir.file("link.folded"), withDestinationPath: "real.folded")
+        try FileManager.default.createSymbolicLink(atPath: dir.file("dangling.folded"), withDestinationPath: "new.folded")
+        for link in ["link.folded", "dangling.folded"] {
+            let r = SFlameBinary.run(["collapse", dir.file("in.folded"), "-o", dir.file(link)])
+            #expect(r.status == 0, "\(r.standardError)")
+            #expect(try type(link) == .typeSymbolicLink)
+        }
+        #expect(try String(contentsOfFile: dir.file("real.folded"), encoding: .utf8) == "main;a 3\nmain;b 1\n")
+        #expect(try String(contentsOfFile: dir.file("new.folded"), encoding: .utf8) == "main;a 3\nmain;b 1\n")
+        // A full device is an error naming the path and ENOSPC.
+        let full = SFlameBinary.run(["collapse", dir.file("in.folded"), "-o", "/dev/full"])
+        #expect(full.status == 1)
+        #expect(full.standardError.contains("'/dev/full'") && full.standardError.contains("ENOSPC"), "\(full.standardError)")
+    }
+
     @Test func speedscopeOutputValidates() throws {
         let dir = try TemporaryDirectory()
         _ = try recordTwoHot(dir, extra: ["-o", dir.file("rec.speedscope.json")])

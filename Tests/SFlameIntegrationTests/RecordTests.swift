@@ -91,7 +91,9 @@ import Testing
 
     @Test func aTargetThatExitsMidRecordingStillYieldsTheProfile() throws {
         let dir = try TemporaryDirectory()
-        let target = try SampleProcess(try Samples.path("two-hot"), arguments: ["1.5"])
+        // Long enough to outlive attaching on a loaded machine (a debug build under load took
+        // more than 1.5 s), far shorter than the recording.
+        let target = try SampleProcess(try Samples.path("two-hot"), arguments: ["3"])
         let result = SFlameBinary.run(["record", "--pid", "\(target.pid)", "-d", "30", "-o", dir.file("out.folded")])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardError.contains("the target exited"))

@@ -134,6 +134,34 @@ import Testing
         #expect(folded == "cc1;main 5000000000000000000\ncc1;parse 5000000000000000000\n")
     }
 
+    /// `--show-task-events` / `--show-mmap-events` records and `-F +srcline` source lines are
+    /// not samples or frames: the stacks are those of the plain output.
+    @Test func sideBandRecordsAndSourceLinesAreSkipped() {
+        let plain = collapse(Self.defaultFields)
+        let withSideBand = """
+            swapper     0     0.000000: PERF_RECORD_MMAP -1/0: [0xffffffff81000000(0x1209988) @ 0xffffffff81000000]: x [kernel.kallsyms]_text
+            perf-exec     0     0.000000: PERF_RECORD_COMM: perf-exec:32129/32129
+            two-hot 32129  2941.990000: PERF_RECORD_COMM exec: two-hot:32129/32129
+            two-hot 32129  2941.990001: PERF_RECORD_MMAP2 32129/32129: [0x55d1ed708000(0x1000) @ 0x1000 fe:00 16572681 1617859015]: r-xp /tmp/two-hot
+
+            """ + Self.defaultFields + """
+            two-hot 32129  2941.995000: PERF_RECORD_EXIT(32129:32129):(32128:32128)
+
+            """
+        #expect(collapse(withSideBand) == plain)
+        var withSource = ""
+        for line in Self.defaultFields.split(separator: "\n", omittingEmptySubsequences: false) {
+            withSource += line + "\n"
+            if line.hasPrefix("\t") {
+                withSource += line.contains("kernel") ? "  [kernel.kallsyms][ffffffff81000e06]\n" : "  two_hot.c:24\n"
+            }
+        }
+        #expect(collapse(withSource) == plain)
+        // A one-word line that is no source line is still refused, not dropped.
+        let stray = PerfScriptCollapser.collapse(Array((Self.defaultFields + "two-hot 32129  2941.996: 1 cpu-clock:ppp: \n  hello\n").utf8))
+        #expect(stray.statistics.unrecognizedLines == 1)
+    }
+
     @Test func rootFrameWithPIDAndTID() {
         let text = "java 24636/25607 [000] 94564.109216: cycles:\n\t 4005d0 main (/bin/x)\n\n"
             + "dd 29776 666709.771979: cycles:\n\t 4005d0 main (/bin/dd)\n\n"
