@@ -183,12 +183,15 @@ public enum Speedscope {
         }
         let units = Set(file.profiles.map(\.unit))
         let unit = units.count == 1 ? units.first! : "none"
-        let valueType: ValueType =
-            switch unit {
-            case "nanoseconds", "microseconds", "milliseconds", "seconds": ValueType(type: "time", unit: unit)
-            case "bytes": ValueType(type: "space", unit: "bytes")
-            default: ValueType(type: "weight", unit: "count")
+        for (p, sp) in file.profiles.enumerated() {
+            if let w = sp.weights?.firstIndex(where: { $0 < 0 || !$0.isFinite }) {
+                throw ProfileError(.invalidProfile, "profiles[\(p)].weights[\(w)] is \(sp.weights![w]), not a weight of 0 or more")
             }
+        }
+        // pprof values are integers: fractional weights (0.4 ms) are kept by counting in a finer
+        // unit, not rounded away.
+        let values = file.profiles.flatMap { ($0.weights ?? []) + ($0.events ?? []).map(\.at) }
+        let (valueType, scale) = Self.integralValueType(unit: unit, values: values)
         var builder = ProfileBuilder(sampleTypes: [valueType])
         var locations: [LocationID?] = Array(repeating: nil, count: file.shared.frames.count)
         func location(_ index: Int, profile: Int) throws(ProfileError) -> LocationID {
@@ -217,7 +220,7 @@ public enum Speedscope {
                 for (stack, weight) in zip(samples, weights) {
                     var ids: [LocationID] = []
                     for frame in stack.reversed() { ids.append(try location(frame, profile: p)) }
-                    builder.addSample(locationIDs: ids, values: [Int64(weight.rounded())], labels: labels)
+                    builder.addSample(locationIDs: ids, values: [Int64((weight * scale).rounded())], labels: labels)
                 }
             case "evented":
                 var open: [Int] = []
@@ -226,7 +229,9 @@ public enum Speedscope {
                     if let last, event.at > last, !open.isEmpty {
                         var ids: [LocationID] = []
                         for frame in open.reversed() { ids.append(try location(frame, profile: p)) }
-                        builder.addSample(locationIDs: ids, values: [Int64((event.at - last).rounded())], labels: labels)
+                        builder.addSample(
+                            locationIDs: ids, values: [Int64((event.at * scale).rounded() - (last * scale).rounded())],
+                            labels: labels)
                     }
                     if let last, event.at < last {
                         throw ProfileError(.invalidProfile, "profiles[\(p)].events[\(e)] goes back in time")
@@ -255,6 +260,30 @@ public enum Speedscope {
         var profile = builder.profile
         if let name = file.name { profile.comments = ["speedscope: \(name)"] }
         return profile
+    }
+
+    /// The sample type for speedscope's `unit`, and the factor that makes `values` whole numbers
+    /// in it: the file's own unit when they already are, else a finer one (milliseconds →
+    /// microseconds → nanoseconds; a unitless weight ×10 up to ×10⁶, named `count/10`, …).
+    /// Nanoseconds and bytes are rounded.
+    static func integralValueType(unit: String, values: [Double]) -> (ValueType, Double) {
+        func integral(_ scale: Double) -> Bool {
+            values.allSatisfy { v in
+                let x = v * scale
+                return x.magnitude > 9e15 || (x - x.rounded()).magnitude <= 1e-6 * max(1, x.magnitude)
+            }
+        }
+        let times = ["seconds", "milliseconds", "microseconds", "nanoseconds"]
+        if let start = times.firstIndex(of: unit) {
+            for (k, finer) in times[start...].enumerated() {
+                let scale = [1.0, 1e3, 1e6, 1e9][k]
+                if finer == "nanoseconds" || integral(scale) { return (ValueType(type: "time", unit: finer), scale) }
+            }
+        }
+        if unit == "bytes" { return (ValueType(type: "space", unit: "bytes"), 1) }
+        var scale = 1.0
+        while scale < 1e6 && !integral(scale) { scale *= 10 }
+        return (ValueType(type: "weight", unit: scale == 1 ? "count" : "count/\(Int(scale))"), scale)
     }
 
     /// Where the JSON syntax of `bytes` breaks, as an error with its line and byte offset, or

@@ -47,6 +47,26 @@ import Testing
         #expect(read.folded().text() == "p;main 5\np;main;work 5\n")
     }
 
+    /// Fractional weights are counted in a finer unit, not rounded per sample: 1,000 samples of
+    /// 0.4 ms are 400 ms, not nothing.
+    @Test func fractionalWeightsAreKept() throws {
+        let samples = Array(repeating: "[0]", count: 1000) + Array(repeating: "[1]", count: 10)
+        let weights = Array(repeating: "0.4", count: 1000) + Array(repeating: "5", count: 10)
+        for (unit, expected, factor) in [("milliseconds", "microseconds", 1000.0), ("none", "count/10", 10)] {
+            let json = #"{"$schema":"https://www.speedscope.app/file-format-schema.json","shared":{"frames":[{"name":"fast"},{"name":"slow"}]},"#
+                + #""profiles":[{"type":"sampled","name":"p","unit":"\#(unit)","startValue":0,"endValue":450,"#
+                + #""samples":[\#(samples.joined(separator: ","))],"weights":[\#(weights.joined(separator: ","))]}]}"#
+            let profile = try Speedscope.read(Array(json.utf8))
+            #expect(profile.sampleTypes.first?.unit == expected)
+            let totals = profile.folded().functionTotals()
+            #expect(totals.first { $0.name.hasSuffix("fast") }?.selfWeight == Int64(400 * factor), "\(unit)")
+            #expect(totals.first { $0.name.hasSuffix("slow") }?.selfWeight == Int64(50 * factor), "\(unit)")
+        }
+        let negative = #"{"$schema":"https://www.speedscope.app/file-format-schema.json","shared":{"frames":[{"name":"a"}]},"#
+            + #""profiles":[{"type":"sampled","name":"p","unit":"none","samples":[[0],[0]],"weights":[1,-3]}]}"#
+        #expect(throws: ProfileError.self) { try Speedscope.read(Array(negative.utf8)) }
+    }
+
     @Test func errorsNameTheFieldOrPosition() {
         func message(_ json: String) -> String {
             do {
