@@ -118,6 +118,7 @@ public struct FoldedProfile: Hashable, Sendable {
         var skipped = 0
         var lineNumber = 0
         var lineStart = 0
+        var twoCounts = TwoCountCheck()
         // Lines are split on the byte 0x0A: "\r\n" is one Character in Swift, so a String split
         // would not see those line ends.
         while lineStart <= bytes.count {
@@ -131,9 +132,9 @@ public struct FoldedProfile: Hashable, Sendable {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             switch splitLine(line) {
             case .success(let (stackEnd, weight)):
-                visit(
-                    FoldedLine(
-                        stack: UnsafeBufferPointer(rebasing: line[0..<stackEnd]), weight: weight, lineNumber: lineNumber))
+                let stack = UnsafeBufferPointer(rebasing: line[0..<stackEnd])
+                twoCounts.see(stack, lineNumber: lineNumber)
+                visit(FoldedLine(stack: stack, weight: weight, lineNumber: lineNumber))
             case .failure(var error):
                 if skipBadLines {
                     skipped += 1
@@ -144,6 +145,7 @@ public struct FoldedProfile: Hashable, Sendable {
                 throw error
             }
         }
+        if let error = twoCounts.error(source: source) { throw error }
         return skipped
     }
 
@@ -195,5 +197,34 @@ public struct FoldedProfile: Hashable, Sendable {
     private static func excerpt(_ line: UnsafeBufferPointer<UInt8>) -> String {
         let text = String(decoding: line, as: UTF8.self)
         return text.count > 80 ? "'\(text.prefix(77))...'" : "'\(text)'"
+    }
+}
+
+/// Recognises difffolded.pl's output (`stack BEFORE AFTER`): read as folded text, every line's
+/// stack would end in ` BEFORE`, a leaf named `hot_a 867250000`. When every stack line of an
+/// input ends in a blank and a number, the input is refused instead of silently misread.
+struct TwoCountCheck {
+    private var lines = 0
+    private var withNumber = 0
+    private var firstLine = 0
+
+    /// Notes one stack (the bytes before the count).
+    @inline(__always)
+    mutating func see(_ stack: UnsafeBufferPointer<UInt8>, lineNumber: Int) {
+        lines += 1
+        if firstLine == 0 { firstLine = lineNumber }
+        var i = stack.count
+        while i > 0 && stack[i - 1] >= 0x30 && stack[i - 1] <= 0x39 { i -= 1 }
+        if i < stack.count && i > 1 && (stack[i - 1] == 0x20 || stack[i - 1] == 0x09) { withNumber += 1 }
+    }
+
+    /// The error for an input whose every line had two counts, else nil.
+    func error(source: String?) -> ProfileError? {
+        guard lines > 0 && withNumber == lines else { return nil }
+        return ProfileError(
+            .malformedLine,
+            "every line ends in two counts, as difffolded.pl writes them (before and after); sflame reads one count "
+                + "per line: compare the two profiles with 'sflame diff BEFORE AFTER -o diff.svg'",
+            source: source, line: firstLine)
     }
 }

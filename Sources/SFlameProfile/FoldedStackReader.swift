@@ -27,6 +27,8 @@ public struct FoldedStackReader: Sendable {
     private var previous: [UInt8] = []
     private var previousFrameEnds: [Int] = []
     private var previousNodes: [Int32] = []
+    private var twoCounts = TwoCountCheck()
+    private var lineNumber = 0
 
     /// - Parameters:
     ///   - source: the input's name for error messages.
@@ -57,6 +59,7 @@ public struct FoldedStackReader: Sendable {
         chunker.finish { self.handle($0, lineNumber: $1) }
         lines = chunker
         if let failure { throw failure }
+        if let error = twoCounts.error(source: source) { throw error }
     }
 
     /// Reads a whole input.
@@ -78,6 +81,7 @@ public struct FoldedStackReader: Sendable {
     }
 
     private mutating func handle(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) -> Bool {
+        self.lineNumber = lineNumber
         switch parse(line) {
         case .blank, .added:
             return true
@@ -130,6 +134,7 @@ public struct FoldedStackReader: Sendable {
         let stackEnd = split - 1
         if stackEnd == 0 { return .malformed(ProfileError(.malformedLine, "the stack before the count is empty")) }
         let stack = UnsafeBufferPointer(start: line.baseAddress, count: stackEnd)
+        twoCounts.see(stack, lineNumber: lineNumber)
         let node = insert(stack)
         stackLines += 1
         if !stacks.addWeight(weight, at: node) {

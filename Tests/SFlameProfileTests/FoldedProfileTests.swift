@@ -9,6 +9,25 @@ import Testing
         return try String(contentsOf: url, encoding: .utf8)
     }
 
+    /// difffolded.pl's output (two counts per line) is refused by both folded readers, naming
+    /// the first line; a file where only some leaves end in a number is ordinary folded text.
+    @Test func twoCountsPerLineAreRefusedNotMisread() throws {
+        let diff = "main;hot_a 867250000 3469\nmain;hot_b 100 200\n"
+        for read in [
+            { (text: String) throws -> Void in _ = try FoldedProfile.parse(text, source: "d.folded") },
+            { (text: String) throws -> Void in _ = try FoldedStackReader.read(Array(text.utf8), source: "d.folded") },
+        ] {
+            do {
+                try read(diff)
+                Issue.record("accepted difffolded output")
+            } catch let error as ProfileError {
+                #expect(error.line == 1 && error.description.hasPrefix("d.folded:1: every line ends in two counts"), "\(error)")
+                #expect(error.description.contains("sflame diff"))
+            }
+            try read("main;worker 2 5\nmain;b 1\n")
+        }
+    }
+
     @Test func duplicatesMergeAndOutputIsSorted() throws {
         let (profile, skipped) = try FoldedProfile.parse(try fixture("merge-duplicates.folded"))
         #expect(skipped == 0)
