@@ -369,6 +369,21 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
                 }
             }
         } else {
+            // Without call chains (`perf record` without -g) perf right-aligns the comm, so a
+            // header can start with blanks ("         two-hot 31200 36028.856293: …"). Callchain
+            // lines start with a tab and are not looked at.
+            if line[0] == 0x20 {
+                let rest = UnsafeBufferPointer(rebasing: line[i...])
+                var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
+                if PerfScriptHeader.parse(rest, previous: &headerPrefix, into: &header), header.event != nil,
+                    header.time != nil || header.cpu != nil
+                {
+                    closeSample()
+                    if Self.isSideBandRecord(rest, header) { return true }
+                    startSample(header, line: rest)
+                    return true
+                }
+            }
             if skipping { return true }
             // `perf script -F +srcline` prints each frame's source line under it
             // ("  two_hot.c:24", "  [kernel.kallsyms][ffffffff81000e06]"): not a frame.

@@ -162,6 +162,18 @@ import Testing
         #expect(stray.statistics.unrecognizedLines == 1)
     }
 
+    /// `perf record` without -g: one line per sample, the comm right-aligned (leading blanks),
+    /// the sampled frame after the event.
+    @Test func samplesWithoutCallChainsKeepTheirFrame() {
+        let text = """
+                     two-hot 31200 36028.856293:    1001001 cpu-clock:ppp:      563be70b438b hot_a+0x3b (/tmp/two-hot)
+                     two-hot 31200 36028.857288:    1001001 cpu-clock:ppp:      563be70b4384 hot_a+0x34 (/tmp/two-hot)
+             V8 WorkerThread 31201 36028.858279:    1001001 cpu-clock:ppp:      563be70b43c1 hot_b+0x11 (/tmp/two-hot)
+
+            """
+        #expect(collapse(text) == "V8_WorkerThread;hot_b 1001001\ntwo-hot;hot_a 2002002\n")
+    }
+
     @Test func rootFrameWithPIDAndTID() {
         let text = "java 24636/25607 [000] 94564.109216: cycles:\n\t 4005d0 main (/bin/x)\n\n"
             + "dd 29776 666709.771979: cycles:\n\t 4005d0 main (/bin/dd)\n\n"
