@@ -47,8 +47,10 @@ public enum TopTable {
     static func percent(_ part: Int64, _ whole: Int64) -> String {
         guard whole != 0 else { return pad("-", 7) }
         let hundredths = (Double(part) / Double(whole) * 10_000).rounded()
-        let value = Int64(hundredths)
-        let text = "\(value / 100).\(String(value % 100).leftPadded(to: 2, with: "0"))%"
+        // Negative shares occur in diff profiles (`pprof -diff_base`): the sign goes in front.
+        let value = Int64(hundredths).magnitude
+        let sign = hundredths < 0 ? "-" : ""
+        let text = "\(sign)\(value / 100).\(String(value % 100).leftPadded(to: 2, with: "0"))%"
         return pad(text, 7)
     }
 

@@ -172,7 +172,11 @@ struct DiffCommand: ParsableCommand {
                 failed = true
             }
         }
-        print(text(of: report, as: self.report), terminator: "")
+        do {
+            try OutputFile.writeStandardOutput(Array(text(of: report, as: self.report).utf8))
+        } catch {
+            throw fail(error.description, SFlameExit.failure)
+        }
         if !report.gatePassed {
             for offender in report.offenders {
                 Diagnostics.notice("diff: regression: \(DiffReport.offenderLine(offender))")

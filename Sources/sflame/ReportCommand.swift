@@ -66,7 +66,8 @@ struct ReportCommand: ParsableCommand {
             let unit = type.unit == "count" ? type.type : type.unit
             let lines = TopTable.lines(
                 totals, total: profile.totalValue(sampleTypeIndex: index), top: top, bySelf: by == .self, unit: unit)
-            print(lines.joined(separator: "\n"))
+            // write(2), not print: a full disk or closed pipe is an error, not exit status 0.
+            try OutputFile.writeStandardOutput(Array((lines.joined(separator: "\n") + "\n").utf8))
         }
     }
 }

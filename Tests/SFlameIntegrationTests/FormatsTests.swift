@@ -143,6 +143,17 @@ import Testing
         let full = SFlameBinary.run(["collapse", dir.file("in.folded"), "-o", "/dev/full"])
         #expect(full.status == 1)
         #expect(full.standardError.contains("'/dev/full'") && full.standardError.contains("ENOSPC"), "\(full.standardError)")
+        // So is a report or a diff written to a full standard output (they exited 0).
+        for arguments in [["report", dir.file("in.folded")], ["diff", dir.file("in.folded"), dir.file("in.folded")]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: SFlameBinary.path)
+            process.arguments = arguments
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1, "\(arguments[0]) to /dev/full")
+        }
     }
 
     @Test func speedscopeOutputValidates() throws {
