@@ -63,6 +63,23 @@ struct ConvertCommand: ParsableCommand {
             var fold = FoldOptions(sampleTypeIndex: index, perThread: perThread)
             // Folded input stays as it was: no process root, no annotations added.
             if decoded.format == .folded { fold = FoldOptions(sampleTypeIndex: index, processRoot: false, annotate: false) }
+            let valueIndex = index ?? profile.defaultSampleTypeIndex
+            let hasNegativeValues = profile.samples.contains {
+                $0.values.indices.contains(valueIndex) && $0.values[valueIndex] < 0
+            }
+            // Folded text, speedscope and flame graphs hold weights of 0 or more; checked for every
+            // output before any is written.
+            for path in output where hasNegativeValues {
+                let format = try OutputFormat(path: path)
+                if format != .pprof(compressed: true), format != .pprof(compressed: false) {
+                    throw ProfileError(
+                        .invalidProfile,
+                        "the profile has negative values (a difference of two profiles, as 'pprof -diff_base' writes) "
+                            + "and \(format) holds weights of 0 or more: keep it as pprof, or compare the two profiles "
+                            + "with 'sflame diff BEFORE AFTER'",
+                        source: ProfileInput.displayName(input))
+                }
+            }
             for path in output {
                 let format = try OutputFormat(path: path)
                 let bytes: [UInt8]

@@ -156,6 +156,25 @@ import Testing
         }
     }
 
+    /// A diff profile (`pprof -diff_base`) has negative values: it converts to pprof, and is
+    /// refused, before anything is written, for folded text, speedscope and SVG.
+    @Test func negativeValuesConvertOnlyToPprof() throws {
+        let dir = try TemporaryDirectory()
+        var builder = ProfileBuilder(sampleTypes: [ValueType(type: "samples", unit: "count")])
+        let grew = builder.location(lines: [Line(functionID: builder.function(name: "grew"), line: 0)])
+        let shrank = builder.location(lines: [Line(functionID: builder.function(name: "shrank"), line: 0)])
+        builder.addSample(locationIDs: [grew], values: [30])
+        builder.addSample(locationIDs: [shrank], values: [-12])
+        try Data(builder.profile.pprofGzip()).write(to: URL(fileURLWithPath: dir.file("d.pb.gz")))
+        let ok = SFlameBinary.run(["convert", dir.file("d.pb.gz"), "-o", dir.file("copy.pb.gz")])
+        #expect(ok.status == 0, "\(ok.standardError)")
+        let refused = SFlameBinary.run(["convert", dir.file("d.pb.gz"), "-o", dir.file("x.pb.gz"), "-o", dir.file("x.folded")])
+        #expect(refused.status == 2)
+        #expect(refused.standardError.contains("negative values"), "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("x.pb.gz")))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("x.folded")))
+    }
+
     @Test func speedscopeOutputValidates() throws {
         let dir = try TemporaryDirectory()
         _ = try recordTwoHot(dir, extra: ["-o", dir.file("rec.speedscope.json")])
