@@ -183,6 +183,8 @@ public struct PerfScriptStatistics: Hashable, Sendable {
     public var eventSamples: [String: Int] = [:]
     /// The event whose samples were kept, nil when the samples named none.
     public var keptEvent: String?
+    /// Whether the kept event was named by the user (then several events are no surprise).
+    public var eventWasNamed = false
     /// Lines that were neither a header, a frame, a comment nor blank.
     public var unrecognizedLines = 0
     /// The first such line's number (1-based) and text, for the warning.
@@ -228,7 +230,7 @@ public struct PerfScriptStatistics: Hashable, Sendable {
     /// `unrecognizedLineError`).
     public var warnings: [String] {
         var out: [String] = []
-        if events.count > 1, let kept = keptEvent {
+        if events.count > 1, !eventWasNamed, let kept = keptEvent {
             let list = events.map { "\($0) (\(eventSamples[$0] ?? 0) samples)" }.joined(separator: ", ")
             out.append("the input has several events: \(list); kept only '\(kept)' (choose one with --event NAME)")
         }
@@ -283,7 +285,10 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         self.sink = sink
         self.eventFilter = event.map { Array($0.utf8) }
         self.filterIsDefault = event == nil
-        if let event { statistics.keptEvent = event }
+        if let event {
+            statistics.keptEvent = event
+            statistics.eventWasNamed = true
+        }
     }
 
     /// Lines read so far.

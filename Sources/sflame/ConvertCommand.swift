@@ -40,6 +40,13 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Which sample type weighs folded and speedscope output (e.g. samples, cpu); default: the profile's default.")
     var sampleType: String?
 
+    @Option(
+        name: [.customLong("event"), .customLong("event-filter")],
+        help: ArgumentHelp(
+            "For perf script input: keep only samples of this event (default: the first event in the input).",
+            valueName: "NAME"))
+    var event: String?
+
     @Flag(help: "Put each thread (name-tid) under its process in folded output.")
     var perThread = false
 
@@ -53,7 +60,7 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnInputErrors {
-            let decoded = try ProfileInput.read(input, wanting: .profile()).decoded
+            let decoded = try ProfileInput.read(input, wanting: .profile(event: event)).decoded
             for warning in decoded.warnings { Diagnostics.warning("\(ProfileInput.displayName(input)): \(warning)") }
             let profile = decoded.profile
             guard !profile.samples.isEmpty else {
@@ -89,7 +96,7 @@ struct ConvertCommand: ParsableCommand {
                 case .folded:
                     if decoded.format == .perfScript {
                         // Collapse perf script text the way `sflame collapse` does.
-                        bytes = try ProfileInput.read(input, wanting: .stacks()).stacks.foldedText()
+                        bytes = try ProfileInput.read(input, wanting: .stacks(perfScript: PerfScriptFoldOptions(event: event))).stacks.foldedText()
                     } else {
                         bytes = Array(profile.folded(options: fold).text().utf8)
                     }

@@ -102,6 +102,13 @@ struct FlameGraphCommand: ParsableCommand {
     @Flag(name: .customLong("skip-bad-lines"), help: "Skip malformed input lines (their count goes to stderr).")
     var skipBadLines = false
 
+    @Option(
+        name: [.customLong("event"), .customLong("event-filter")],
+        help: ArgumentHelp(
+            "For perf script input: keep only samples of this event (default: the first event in the input).",
+            valueName: "NAME"))
+    var event: String?
+
     func run() throws {
         do {
             try render()
@@ -124,7 +131,7 @@ struct FlameGraphCommand: ParsableCommand {
             // A flame chart keeps the input order: read the stacks unmerged.
             var stacks: [FoldedStack] = []
             for path in inputs.isEmpty ? ["-"] : inputs {
-                let input = try ProfileInput.read(path, wanting: .orderedStacks(), skipBadLines: skipBadLines)
+                let input = try ProfileInput.read(path, wanting: .orderedStacks(perfScript: PerfScriptFoldOptions(event: event)), skipBadLines: skipBadLines)
                 report(input)
                 stacks.append(contentsOf: input.profile.stacks)
             }
@@ -132,7 +139,7 @@ struct FlameGraphCommand: ParsableCommand {
         } else {
             var merged: StackTrie?
             for path in inputs.isEmpty ? ["-"] : inputs {
-                let input = try ProfileInput.read(path, wanting: .stacks(), skipBadLines: skipBadLines)
+                let input = try ProfileInput.read(path, wanting: .stacks(perfScript: PerfScriptFoldOptions(event: event)), skipBadLines: skipBadLines)
                 report(input)
                 if merged == nil {
                     merged = input.stacks

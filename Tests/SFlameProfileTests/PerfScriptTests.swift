@@ -245,6 +245,8 @@ import Testing
         #expect(c.statistics.warnings.first?.contains("kept only 'instructions'") == true)
         c = PerfScriptCollapser.collapse(Array(text.utf8), options: PerfScriptFoldOptions(event: "cycles"))
         #expect(String(decoding: c.stacks.foldedText(), as: UTF8.self) == "noploop;loop 1\n")
+        // The event was chosen: no warning telling to choose one.
+        #expect(c.statistics.warnings.isEmpty, "\(c.statistics.warnings)")
     }
 
     @Test func samplesEndAtTheNextHeaderAndAtTheEnd() {
