@@ -102,6 +102,13 @@ extension Profile {
     ///   `ProfileError(.invalidProfile)` when ids or string indices point nowhere.
     public init(pprof bytes: [UInt8]) throws(ProfileError) {
         let raw = Gzip.isGzip(bytes) ? try Gzip.decompress(bytes) : bytes
+        // perf.data (tools/perf/util/header.h: the magic "PERFILE2") is binary too, but no pprof.
+        if raw.starts(with: "PERFILE2".utf8) {
+            throw ProfileError(
+                .malformedData,
+                "this is a perf.data file, not a profile sflame reads directly: use 'sflame replay FILE' "
+                    + "(or 'perf script -i FILE' and give sflame its text)")
+        }
         let message: Perftools_Profiles_Profile
         do {
             message = try Perftools_Profiles_Profile(serializedBytes: raw)

@@ -42,6 +42,17 @@ import Testing
         return p
     }
 
+    /// perf.data is named as such, with what to run, not reported as a broken protobuf.
+    @Test func perfDataIsNamed() {
+        let bytes = Array("PERFILE2".utf8) + [UInt8](repeating: 0, count: 200)
+        #expect {
+            _ = try Profile(pprof: bytes)
+        } throws: { error in
+            (error as? ProfileError)?.message.contains("perf.data file") == true
+                && (error as? ProfileError)?.message.contains("sflame replay") == true
+        }
+    }
+
     @Test func roundTripKeepsEveryField() throws {
         let p = Self.fullProfile()
         try p.validate()
