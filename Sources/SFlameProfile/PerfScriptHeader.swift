@@ -173,6 +173,10 @@ struct PerfScriptHeader {
             shape |= Token.digits | Token.threadID
         } else if slashes == 1 && digits == count - 1 && isDigit(first) && isDigit(last) {
             shape |= Token.threadID
+        } else if first == 0x2D && isSignedThreadID(line, s, e) {
+            // perf prints -1 for the pid/tid of a task that has exited (system-wide recordings):
+            // ":-1    -1 [000] 33286.543715:     250000 cpu-clock:".
+            shape |= Token.threadID
         }
         if count >= 3 && first == 0x5B && last == 0x5D && digits == count - 2 { shape |= Token.cpu }
         if last == 0x3A {
@@ -228,15 +232,32 @@ struct PerfScriptHeader {
         while commEnd > 0 && isSpace(line[commEnd - 1]) { commEnd -= 1 }
         header.comm = 0..<commEnd
         let idToken = token.range
-        if token.isA(Token.digits) {
+        var slash = idToken.lowerBound
+        if !token.isA(Token.digits) {
+            while slash < idToken.upperBound && line[slash] != 0x2F { slash += 1 }
+        }
+        if token.isA(Token.digits) || slash == idToken.upperBound {
             header.pid = nil
             header.tid = idToken
         } else {
-            var slash = idToken.lowerBound
-            while line[slash] != 0x2F { slash += 1 }
             header.pid = idToken.lowerBound..<slash
             header.tid = (slash + 1)..<idToken.upperBound
         }
+    }
+
+    /// Whether `line[s..<e]` is `-?DIGITS` or `-?DIGITS/-?DIGITS` with at least one minus sign.
+    private static func isSignedThreadID(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        var i = s
+        for part in 0..<2 {
+            if i < e && line[i] == 0x2D { i += 1 }
+            let digitsStart = i
+            while i < e && isDigit(line[i]) { i += 1 }
+            guard i > digitsStart else { return false }
+            if i == e { return true }
+            guard part == 0, line[i] == 0x2F else { return false }
+            i += 1
+        }
+        return false
     }
 
     /// The fields after a known thread id when they have perf's usual layout,

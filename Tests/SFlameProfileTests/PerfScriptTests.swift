@@ -60,6 +60,9 @@ import Testing
             ("comm 123", "comm", nil, "123", nil, nil),
             ("perf 47118 [011] 51499.088689:          1 page-faults: ", "perf", nil, "47118", 1, "page-faults"),
             ("sh 1/2 sched:sched_switch: prev_comm=sh", "sh", "1", "2", nil, "sched:sched_switch"),
+            // An exited task in a system-wide recording.
+            (":-1    -1 [000] 33286.543715:     250000 cpu-clock: ", ":-1", nil, "-1", 250_000, "cpu-clock"),
+            (":-1 -1/-1 [000] 33286.543715:     250000 cpu-clock: ", ":-1", "-1", "-1", 250_000, "cpu-clock"),
         ]
         for c in cases {
             let bytes = Array(c.0.utf8)
