@@ -112,6 +112,14 @@ extension Profile {
         return names
     }
 
+    /// `name` as a frame of a folded line: `;` (the frame separator) becomes `:`, as
+    /// stackcollapse-perf.pl does, and line breaks become blanks, so a pprof or speedscope name
+    /// such as `a;b` stays one frame and the text reads back.
+    static func foldable(_ name: String) -> String {
+        guard name.utf8.contains(where: { $0 == 0x3B || $0 == 0x0A || $0 == 0x0D }) else { return name }
+        return String(decoding: name.utf8.map { $0 == 0x3B ? 0x3A : ($0 == 0x0A || $0 == 0x0D) ? 0x20 : $0 }, as: UTF8.self)
+    }
+
     /// Folds the profile into stacks, one per sample (not yet merged: call `merged()` or
     /// `text()`).
     ///
@@ -135,21 +143,21 @@ extension Profile {
                         let tid = sample.numberLabel(Label.Key.tid)
                         name += "-\(pid.map(String.init) ?? "?")/\(tid.map(String.init) ?? "?")"
                     }
-                    frames.append(name)
+                    frames.append(Self.foldable(name))
                 } else if let pid {
                     frames.append("pid-\(pid)")
                 }
             }
             if options.perThread, let tid = sample.numberLabel(Label.Key.tid) {
                 let name = sample.stringLabel(Label.Key.threadName) ?? "thread"
-                frames.append("\(name)-\(tid)")
+                frames.append(Self.foldable("\(name)-\(tid)"))
             }
             for id in sample.locationIDs.reversed() {
                 let index = Int(id.rawValue) - 1
                 if let names = namesByLocation[index] {
                     frames.append(contentsOf: names)
                 } else {
-                    let names = frameNames(of: locations[index], options: options)
+                    let names = frameNames(of: locations[index], options: options).map(Self.foldable)
                     namesByLocation[index] = names
                     frames.append(contentsOf: names)
                 }

@@ -24,6 +24,18 @@ import Testing
         return b.profile
     }
 
+    /// Names from pprof or speedscope may hold `;` or line breaks: folded, they stay one frame
+    /// and the text reads back.
+    @Test func separatorsInNamesStayInOneFrame() throws {
+        var builder = ProfileBuilder(sampleTypes: [ValueType(type: "samples", unit: "count")])
+        let odd = builder.location(lines: [Line(functionID: builder.function(name: "a;b\nc"), line: 0)])
+        let main = builder.location(lines: [Line(functionID: builder.function(name: "main"), line: 0)])
+        builder.addSample(locationIDs: [odd, main], values: [3])
+        let text = builder.profile.folded(options: FoldOptions(processRoot: false, annotate: false)).text()
+        #expect(text == "main;a:b c 3\n")
+        #expect(try FoldedProfile.parse(text).profile.stacks.first?.frames == ["main", "a:b c"])
+    }
+
     @Test func foldingAnnotatesAndPutsTheProcessAtTheRoot() throws {
         let p = recordedProfile()
         try p.validate()
