@@ -127,7 +127,8 @@ public struct FoldedProfile: Hashable, Sendable {
             lineNumber += 1
             var end = lineEnd
             if end > lineStart && bytes[end - 1] == 0x0D { end -= 1 }
-            let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<end])
+            var line = UnsafeBufferPointer(rebasing: bytes[lineStart..<end])
+            if lineNumber == 1 { line = droppingByteOrderMark(line) }
             lineStart = lineEnd + 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             switch splitLine(line) {
@@ -147,6 +148,13 @@ public struct FoldedProfile: Hashable, Sendable {
         }
         if let error = twoCounts.error(source: source) { throw error }
         return skipped
+    }
+
+    /// `line` without a leading UTF-8 byte order mark (EF BB BF), which some editors and
+    /// Windows tools put at the start of a text file; it is no part of the first frame's name.
+    static func droppingByteOrderMark(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF else { return line }
+        return UnsafeBufferPointer(rebasing: line[3...])
     }
 
     /// The frames of a stack's bytes, split on `;`, each decoded as UTF-8 (invalid sequences

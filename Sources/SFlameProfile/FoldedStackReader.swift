@@ -82,7 +82,7 @@ public struct FoldedStackReader: Sendable {
 
     private mutating func handle(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) -> Bool {
         self.lineNumber = lineNumber
-        switch parse(line) {
+        switch parse(lineNumber == 1 ? FoldedProfile.droppingByteOrderMark(line) : line) {
         case .blank, .added:
             return true
         case .malformed(var error):

@@ -11,6 +11,14 @@ import Testing
 
     /// difffolded.pl's output (two counts per line) is refused by both folded readers, naming
     /// the first line; a file where only some leaves end in a number is ordinary folded text.
+    /// A UTF-8 byte order mark at the start of the file is no part of the first frame.
+    @Test func aByteOrderMarkIsNotAFrame() throws {
+        let text = "\u{FEFF}main;a 1\nmain;b 2\n"
+        #expect(try FoldedProfile.parse(text).profile.merged().text() == "main;a 1\nmain;b 2\n")
+        #expect(String(decoding: try FoldedStackReader.read(Array(text.utf8)).stacks.foldedText(), as: UTF8.self)
+            == "main;a 1\nmain;b 2\n")
+    }
+
     @Test func twoCountsPerLineAreRefusedNotMisread() throws {
         let diff = "main;hot_a 867250000 3469\nmain;hot_b 100 200\n"
         for read in [
