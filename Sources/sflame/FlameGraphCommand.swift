@@ -75,8 +75,17 @@ struct FlameGraphCommand: ParsableCommand {
     @Flag(help: "Use a consistent palette: read and update the map file (see --palette-file).")
     var cp = false
 
-    @Option(name: .customLong("palette-file"), help: "The palette map file of --cp.")
-    var paletteFile = "palette.map"
+    @Option(name: .customLong("palette-file"), help: "The palette map file of --cp (default: palette.map).")
+    var paletteFileOption: String?
+
+    /// The palette map of --cp.
+    var paletteFile: String { paletteFileOption ?? "palette.map" }
+
+    func validate() throws {
+        if paletteFileOption != nil && !cp {
+            throw ValidationError("--palette-file names the map of a consistent palette: add --cp (it does nothing without).")
+        }
+    }
 
     @Flag(help: "Draw an icicle graph (root at the top).")
     var inverted = false

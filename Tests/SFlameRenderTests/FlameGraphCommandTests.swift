@@ -151,5 +151,9 @@ struct FlameGraphCommandTests {
         let bad = try SFlameBinary.run(["flamegraph", "in.folded", "--cp", "--palette-file", "bad.map"], in: dir)
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("bad.map: palette map line 2"), "\(bad.stderr)")
+        // Without --cp the palette file would do nothing: a usage error, not silence.
+        let alone = try SFlameBinary.run(["flamegraph", "in.folded", "--palette-file", "p.map"], in: dir)
+        #expect(alone.status == 64)
+        #expect(alone.stderr.contains("add --cp"), "\(alone.stderr)")
     }
 }
