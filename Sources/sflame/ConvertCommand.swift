@@ -94,8 +94,9 @@ struct ConvertCommand: ParsableCommand {
                 case .pprof(let compressed):
                     bytes = compressed ? profile.pprofGzip() : profile.pprofBytes()
                 case .folded:
-                    if decoded.format == .perfScript {
-                        // Collapse perf script text the way `sflame collapse` does.
+                    if decoded.format == .perfScript && !perThread {
+                        // Collapse perf script text the way `sflame collapse` does (with
+                        // --per-thread, the profile model below adds the thread frames).
                         bytes = try ProfileInput.read(input, wanting: .stacks(perfScript: PerfScriptFoldOptions(event: event))).stacks.foldedText()
                     } else {
                         bytes = Array(profile.folded(options: fold).text().utf8)

@@ -175,6 +175,16 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("x.folded")))
     }
 
+    /// `convert --per-thread` puts the thread under the process for perf script input too.
+    @Test func convertPerThreadAppliesToPerfScriptText() throws {
+        let dir = try TemporaryDirectory()
+        let text = "two-hot 32129  2941.992273:    1001001 cpu-clock:ppp: \n\t 1384 hot_a+0x34 (/tmp/two-hot)\n\n"
+        try text.write(toFile: dir.file("perf.txt"), atomically: true, encoding: .utf8)
+        let result = SFlameBinary.run(["convert", dir.file("perf.txt"), "--per-thread", "-o", dir.file("x.folded")])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(try String(contentsOfFile: dir.file("x.folded"), encoding: .utf8) == "two-hot;two-hot-32129;hot_a 1\n")
+    }
+
     @Test func speedscopeOutputValidates() throws {
         let dir = try TemporaryDirectory()
         _ = try recordTwoHot(dir, extra: ["-o", dir.file("rec.speedscope.json")])
