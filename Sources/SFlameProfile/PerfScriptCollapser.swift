@@ -25,7 +25,11 @@ public struct PerfScriptCollapser: Sendable {
     ///   - options: frame naming, root frame, event and weight.
     ///   - keepsSampleOrder: also record each sample's stack in input order (`sampleOrder`), for
     ///     flame charts. Default false.
+    /// Frame naming, root frame, event and weight, as given.
+    public let options: PerfScriptFoldOptions
+
     public init(options: PerfScriptFoldOptions = PerfScriptFoldOptions(), keepsSampleOrder: Bool = false) {
+        self.options = options
         var sink = CollapseSink(options: options)
         if keepsSampleOrder { sink.order = [] }
         reader = PerfScriptReader(sink: sink, event: options.event)

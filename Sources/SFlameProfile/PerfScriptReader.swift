@@ -226,6 +226,11 @@ public struct PerfScriptStatistics: Hashable, Sendable {
             source: source, line: first.number)
     }
 
+    /// What a folded weight counts under `weight`: `period of EVENT`, or `count`.
+    public func weightUnit(_ weight: PerfScriptFoldOptions.Weight) -> String {
+        weight == .period ? "period of \(keptEvent ?? "the event")" : "count"
+    }
+
     /// Warnings for the user: several events (unrecognized lines are an error, or skipped:
     /// `unrecognizedLineError`).
     public var warnings: [String] {

@@ -112,11 +112,13 @@ public struct ProfileDecoder: Sendable {
             try reader.finish()
             decoded = DecodedProfile(format: .folded, content: .stacks(reader.stacks))
             decoded.skippedLines = reader.skippedLines
+            decoded.weightUnit = "count"
         case .foldedOrdered(let bytes):
             let text = String(decoding: bytes, as: UTF8.self)
             let (profile, skipped) = try FoldedProfile.parse(text, source: source, skipBadLines: skipBadLines)
             decoded = DecodedProfile(format: .folded, content: .ordered(profile))
             decoded.skippedLines = skipped
+            decoded.weightUnit = "count"
         case .perfScriptStacks(var collapser, let ordered):
             collapser.finish()
             let stacks = collapser.stacks
@@ -126,6 +128,7 @@ public struct ProfileDecoder: Sendable {
                     FoldedStack(frames: stacks.frames(of: $0.node), weight: $0.weight)
                 })) : .stacks(stacks))
             decoded.perfScript = collapser.statistics
+            decoded.weightUnit = collapser.statistics.weightUnit(collapser.options.weight)
             decoded.warnings = collapser.statistics.warnings
             decoded.skippedLines = try Self.checkUnrecognizedLines(collapser.statistics, source: source, skip: skipBadLines)
             if collapser.statistics.keptSamples == 0 {
@@ -302,6 +305,11 @@ public struct DecodedProfile: Sendable {
     public var warnings: [String] = []
     /// What the perf script reader saw, for perf script input.
     public var perfScript: PerfScriptStatistics?
+    /// What the weights of `stacks` and `folded` count: `count` (folded text, samples), a
+    /// pprof or speedscope value's unit (`nanoseconds`, `bytes`), or `period of EVENT` (perf
+    /// script weighed by period); nil for the profile model. Inputs merged into one graph
+    /// should agree on it.
+    public var weightUnit: String?
 
     public init(format: ProfileFormat, content: Content) {
         self.format = format
@@ -315,6 +323,12 @@ public struct DecodedProfile: Sendable {
             self.content = content
             return
         }
+        let index: Int? =
+            switch wanting {
+            case .stacks(_, let fold), .orderedStacks(_, let fold): fold.sampleTypeIndex ?? profile.defaultSampleTypeIndex
+            case .profile: nil
+            }
+        if let index, profile.sampleTypes.indices.contains(index) { weightUnit = profile.sampleTypes[index].unit }
         switch wanting {
         case .stacks(_, let fold):
             var trie = StackTrie()

@@ -75,6 +75,7 @@ struct CollapseCommand: ParsableCommand {
     func run() throws {
         try exitingOnInputErrors {
             var merged: StackTrie?
+            var units: [(path: String, unit: String)] = []
             for path in inputs.isEmpty ? ["-"] : inputs {
                 let input = try ProfileInput.read(
                     path, wanting: .stacks(perfScript: perfScriptOptions, fold: foldOptions), skipBadLines: skipBadLines)
@@ -83,12 +84,14 @@ struct CollapseCommand: ParsableCommand {
                         "skipped \(input.skippedLines) malformed line\(input.skippedLines == 1 ? "" : "s") in \(path)")
                 }
                 for warning in input.warnings { Diagnostics.warning("\(ProfileInput.displayName(path)): \(warning)") }
+                units.append(input.weightUnit)
                 if merged == nil {
                     merged = input.stacks
                 } else {
                     merged!.merge(input.stacks)
                 }
             }
+            if let warning = ProfileInput.mixedUnitsWarning(units) { Diagnostics.warning(warning) }
             let text = (merged ?? StackTrie()).foldedText()
             if let output {
                 try OutputFile.write(text, to: output)

@@ -136,26 +136,31 @@ struct FlameGraphCommand: ParsableCommand {
     private func render() throws {
         let palette = cp ? try readPaletteMap() : nil
         let result: FlameGraphOutput
+        var units: [(path: String, unit: String)] = []
         if flamechart {
             // A flame chart keeps the input order: read the stacks unmerged.
             var stacks: [FoldedStack] = []
             for path in inputs.isEmpty ? ["-"] : inputs {
                 let input = try ProfileInput.read(path, wanting: .orderedStacks(perfScript: PerfScriptFoldOptions(event: event)), skipBadLines: skipBadLines)
                 report(input)
+                units.append(input.weightUnit)
                 stacks.append(contentsOf: input.profile.stacks)
             }
+            if let warning = ProfileInput.mixedUnitsWarning(units) { warn(warning) }
             result = try FlameGraph.render(FoldedProfile(stacks: stacks), options: options(palette: palette))
         } else {
             var merged: StackTrie?
             for path in inputs.isEmpty ? ["-"] : inputs {
                 let input = try ProfileInput.read(path, wanting: .stacks(perfScript: PerfScriptFoldOptions(event: event)), skipBadLines: skipBadLines)
                 report(input)
+                units.append(input.weightUnit)
                 if merged == nil {
                     merged = input.stacks
                 } else {
                     merged!.merge(input.stacks)
                 }
             }
+            if let warning = ProfileInput.mixedUnitsWarning(units) { warn(warning) }
             result = try FlameGraph.render(merged ?? StackTrie(), options: options(palette: palette))
         }
         result.warnings.forEach(warn)

@@ -89,6 +89,7 @@ enum ParallelCollapse {
         }
         var decoded = DecodedProfile(format: .perfScript, content: .stacks(merged.stacks))
         decoded.perfScript = merged.statistics
+        decoded.weightUnit = merged.statistics.weightUnit(options.weight)
         decoded.warnings = merged.statistics.warnings
         decoded.skippedLines = skipped
         return decoded

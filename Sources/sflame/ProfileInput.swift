@@ -32,6 +32,21 @@ struct ProfileInput {
     /// Things the reader wants the user to know (several events, unrecognized lines).
     var warnings: [String] { decoded.warnings }
 
+    /// A warning when `inputs` weigh their stacks in different units (a pprof's samples and a
+    /// perf script's periods in nanoseconds): merged into one graph, the smaller all but vanish.
+    ///
+    /// - Parameter units: each input's path and `weightUnit`.
+    static func mixedUnitsWarning(_ units: [(path: String, unit: String)]) -> String? {
+        guard Set(units.map(\.unit)).count > 1 else { return nil }
+        let list = units.map { "\(displayName($0.path)): \($0.unit)" }.joined(separator: ", ")
+        return "the inputs weigh their stacks in different units (\(list)); they are added as they are, "
+            + "so the graph mixes them (pprof: choose a value with 'sflame convert --sample-type'; "
+            + "perf script: 'sflame collapse --weight samples' counts samples)"
+    }
+
+    /// This input's path and what its weights count, for `mixedUnitsWarning`.
+    var weightUnit: (path: String, unit: String) { (path, decoded.weightUnit ?? "count") }
+
     /// The name of the input in messages: the path, or `<stdin>` for `-`.
     static func displayName(_ path: String) -> String { path == "-" ? "<stdin>" : path }
 

@@ -185,6 +185,22 @@ import Testing
         #expect(try String(contentsOfFile: dir.file("x.folded"), encoding: .utf8) == "two-hot;two-hot-32129;hot_a 1\n")
     }
 
+    /// Merging inputs whose weights count different things (folded samples, perf script
+    /// periods) warns, naming each input's unit; inputs that agree merge silently.
+    @Test func inputsInDifferentUnitsAreNamed() throws {
+        let dir = try TemporaryDirectory()
+        try "two-hot;hot_b 3\n".write(toFile: dir.file("a.folded"), atomically: true, encoding: .utf8)
+        let text = "two-hot 32129  2941.992273:    1001001 cpu-clock:ppp: \n\t 1384 hot_a+0x34 (/tmp/two-hot)\n\n"
+        try text.write(toFile: dir.file("perf.txt"), atomically: true, encoding: .utf8)
+        let mixed = SFlameBinary.run(["flamegraph", dir.file("a.folded"), dir.file("perf.txt"), "-o", dir.file("m.svg")])
+        #expect(mixed.status == 0, "\(mixed.standardError)")
+        #expect(mixed.standardError.contains("different units"), "\(mixed.standardError)")
+        #expect(mixed.standardError.contains("perf.txt: period of cpu-clock:ppp"), "\(mixed.standardError)")
+        let samples = SFlameBinary.run(["collapse", dir.file("a.folded"), dir.file("perf.txt"), "--weight", "samples"])
+        #expect(samples.status == 0 && !samples.standardError.contains("different units"), "\(samples.standardError)")
+        #expect(samples.standardOutput == "two-hot;hot_a 1\ntwo-hot;hot_b 3\n")
+    }
+
     @Test func speedscopeOutputValidates() throws {
         let dir = try TemporaryDirectory()
         _ = try recordTwoHot(dir, extra: ["-o", dir.file("rec.speedscope.json")])
