@@ -28,7 +28,6 @@ public struct FoldedStackReader: Sendable {
     private var previousFrameEnds: [Int] = []
     private var previousNodes: [Int32] = []
     private var twoCounts = TwoCountCheck()
-    private var lineNumber = 0
 
     /// - Parameters:
     ///   - source: the input's name for error messages.
@@ -81,8 +80,7 @@ public struct FoldedStackReader: Sendable {
     }
 
     private mutating func handle(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) -> Bool {
-        self.lineNumber = lineNumber
-        switch parse(lineNumber == 1 ? FoldedProfile.droppingByteOrderMark(line) : line) {
+        switch parse(lineNumber == 1 ? FoldedProfile.droppingByteOrderMark(line) : line, lineNumber: lineNumber) {
         case .blank, .added:
             return true
         case .malformed(var error):
@@ -106,7 +104,7 @@ public struct FoldedStackReader: Sendable {
     @inline(__always)
     private static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 
-    private mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> LineResult {
+    private mutating func parse(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) -> LineResult {
         var end = line.count
         while end > 0 && Self.isBlank(line[end - 1]) { end -= 1 }
         if end == 0 { return .blank }

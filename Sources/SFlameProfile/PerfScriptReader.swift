@@ -360,11 +360,7 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
             if PerfScriptHeader.parse(line, previous: &headerPrefix, into: &header),
                 header.event != nil || header.time != nil || header.cpu != nil || eventFilter == nil
             {
-                closeSample()
-                // `perf script --show-task-events / --show-mmap-events / …` lines
-                // ("two-hot 4242 1.000: PERF_RECORD_COMM exec: two-hot:4242/4242") are no samples.
-                if Self.isSideBandRecord(line, header) { return true }
-                startSample(header, line: line)
+                headerLine(header, line: line)
                 return true
             }
             // Not a header. perf indents callchain lines, but some versions did not: a frame at
@@ -388,9 +384,7 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
                 if PerfScriptHeader.parse(rest, previous: &headerPrefix, into: &header), header.event != nil,
                     header.time != nil || header.cpu != nil
                 {
-                    closeSample()
-                    if Self.isSideBandRecord(rest, header) { return true }
-                    startSample(header, line: rest)
+                    headerLine(header, line: rest)
                     return true
                 }
             }
@@ -411,6 +405,14 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
             statistics.firstUnrecognizedLine = (lineNumber, text)
         }
         return true
+    }
+
+    /// A header line ends the current sample and starts the next, unless it is one of perf's
+    /// side-band records (`perf script --show-task-events / --show-mmap-events / …`:
+    /// "two-hot 4242 1.000: PERF_RECORD_COMM exec: two-hot:4242/4242"), which is no sample.
+    private mutating func headerLine(_ header: PerfScriptHeader, line: UnsafeBufferPointer<UInt8>) {
+        closeSample()
+        if !Self.isSideBandRecord(line, header) { startSample(header, line: line) }
     }
 
     /// Whether a header-shaped line is one of perf's side-band records (`PERF_RECORD_COMM`,

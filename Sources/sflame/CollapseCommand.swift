@@ -55,10 +55,7 @@ struct CollapseCommand: ParsableCommand {
     @Flag(help: "Name frames without a symbol [module <ADDRESS>] instead of [module].")
     var addrs = false
 
-    @Option(
-        name: [.customLong("event"), .customLong("event-filter")],
-        help: ArgumentHelp("Keep only samples of this event (default: the first event in the input).", valueName: "NAME"))
-    var event: String?
+    @OptionGroup var event: EventOption
 
     @Option(help: "What a sample counts: its period (as printed by perf script, else 1) or 1.")
     var weight: PerfScriptFoldOptions.Weight = .period
@@ -104,7 +101,7 @@ struct CollapseCommand: ParsableCommand {
     private var perfScriptOptions: PerfScriptFoldOptions {
         PerfScriptFoldOptions(
             includePID: pid, includeTID: tid, annotateKernel: kernel || all, annotateJIT: jit || all,
-            annotateInlined: inline, includeAddresses: addrs, event: event, weight: weight)
+            annotateInlined: inline, includeAddresses: addrs, event: event.name, weight: weight)
     }
 
     /// The same choices for profiles (pprof, speedscope).

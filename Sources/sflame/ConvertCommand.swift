@@ -40,12 +40,7 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Which sample type weighs folded and speedscope output (e.g. samples, cpu); default: the profile's default.")
     var sampleType: String?
 
-    @Option(
-        name: [.customLong("event"), .customLong("event-filter")],
-        help: ArgumentHelp(
-            "For perf script input: keep only samples of this event (default: the first event in the input).",
-            valueName: "NAME"))
-    var event: String?
+    @OptionGroup var event: EventOption
 
     @Flag(help: "Put each thread (name-tid) under its process in folded output.")
     var perThread = false
@@ -60,7 +55,7 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnInputErrors {
-            let decoded = try ProfileInput.read(input, wanting: .profile(event: event)).decoded
+            let decoded = try ProfileInput.read(input, wanting: .profile(event: event.name)).decoded
             for warning in decoded.warnings { Diagnostics.warning("\(ProfileInput.displayName(input)): \(warning)") }
             let profile = decoded.profile
             guard !profile.samples.isEmpty else {
@@ -97,7 +92,7 @@ struct ConvertCommand: ParsableCommand {
                     if decoded.format == .perfScript && !perThread {
                         // Collapse perf script text the way `sflame collapse` does (with
                         // --per-thread, the profile model below adds the thread frames).
-                        bytes = try ProfileInput.read(input, wanting: .stacks(perfScript: PerfScriptFoldOptions(event: event))).stacks.foldedText()
+                        bytes = try ProfileInput.read(input, wanting: .stacks(perfScript: PerfScriptFoldOptions(event: event.name))).stacks.foldedText()
                     } else {
                         bytes = Array(profile.folded(options: fold).text().utf8)
                     }

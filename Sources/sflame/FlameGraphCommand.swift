@@ -111,12 +111,7 @@ struct FlameGraphCommand: ParsableCommand {
     @Flag(name: .customLong("skip-bad-lines"), help: "Skip malformed input lines (their count goes to stderr).")
     var skipBadLines = false
 
-    @Option(
-        name: [.customLong("event"), .customLong("event-filter")],
-        help: ArgumentHelp(
-            "For perf script input: keep only samples of this event (default: the first event in the input).",
-            valueName: "NAME"))
-    var event: String?
+    @OptionGroup var event: EventOption
 
     func run() throws {
         do {
@@ -141,7 +136,7 @@ struct FlameGraphCommand: ParsableCommand {
             // A flame chart keeps the input order: read the stacks unmerged.
             var stacks: [FoldedStack] = []
             for path in inputs.isEmpty ? ["-"] : inputs {
-                let input = try ProfileInput.read(path, wanting: .orderedStacks(perfScript: PerfScriptFoldOptions(event: event)), skipBadLines: skipBadLines)
+                let input = try ProfileInput.read(path, wanting: .orderedStacks(perfScript: PerfScriptFoldOptions(event: event.name)), skipBadLines: skipBadLines)
                 report(input)
                 units.append(input.weightUnit)
                 stacks.append(contentsOf: input.profile.stacks)
@@ -151,7 +146,7 @@ struct FlameGraphCommand: ParsableCommand {
         } else {
             var merged: StackTrie?
             for path in inputs.isEmpty ? ["-"] : inputs {
-                let input = try ProfileInput.read(path, wanting: .stacks(perfScript: PerfScriptFoldOptions(event: event)), skipBadLines: skipBadLines)
+                let input = try ProfileInput.read(path, wanting: .stacks(perfScript: PerfScriptFoldOptions(event: event.name)), skipBadLines: skipBadLines)
                 report(input)
                 units.append(input.weightUnit)
                 if merged == nil {

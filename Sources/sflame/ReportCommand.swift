@@ -41,12 +41,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Which sample type to add up (e.g. samples, cpu); default: the profile's default.")
     var sampleType: String?
 
-    @Option(
-        name: [.customLong("event"), .customLong("event-filter")],
-        help: ArgumentHelp(
-            "For perf script input: keep only samples of this event (default: the first event in the input).",
-            valueName: "NAME"))
-    var event: String?
+    @OptionGroup var event: EventOption
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1 (got \(top)).") }
@@ -54,7 +49,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnInputErrors {
-            let decoded = try ProfileInput.read(input, wanting: .profile(event: event)).decoded
+            let decoded = try ProfileInput.read(input, wanting: .profile(event: event.name)).decoded
             for warning in decoded.warnings { Diagnostics.warning("\(ProfileInput.displayName(input)): \(warning)") }
             let profile = decoded.profile
             guard !profile.samples.isEmpty else {
