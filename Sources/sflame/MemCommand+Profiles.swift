@@ -102,7 +102,7 @@ extension MemCommand {
             do {
                 switch try outputKind(path) {
                 case .folded:
-                    try OutputFile.write(nonEmpty.text(), to: path)
+                    try OutputFile.write(nonEmpty.text(), to: path, sync: true)
                 case .flameGraph:
                     var options = FlameGraphOptions()
                     options.title = title
@@ -115,11 +115,11 @@ extension MemCommand {
                     } else {
                         svg = try FlameGraph.render(nonEmpty, options: options).svg
                     }
-                    try OutputFile.write(svg, to: path)
+                    try OutputFile.write(svg, to: path, sync: true)
                 case .pprof(let compressed):
-                    try OutputFile.write(compressed ? profile.pprofGzip() : profile.pprofBytes(), to: path)
+                    try OutputFile.write(compressed ? profile.pprofGzip() : profile.pprofBytes(), to: path, sync: true)
                 case .speedscope:
-                    try OutputFile.write(Speedscope.write(profile, name: subtitle, exporter: "sflame"), to: path)
+                    try OutputFile.write(Speedscope.write(profile, name: subtitle, exporter: "sflame"), to: path, sync: true)
                 case .chart, .json, .csv: preconditionFailure("not a profile output")
                 }
                 written.append(path)

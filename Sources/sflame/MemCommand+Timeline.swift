@@ -66,9 +66,9 @@ extension MemCommand {
                 case .chart:
                     let chart = MemoryChartModel.chart(
                         timeline: timeline, analysis: analysis, title: title ?? "Memory of \(timeline.processName)")
-                    try OutputFile.write(MemoryChart.render(chart), to: path)
-                case .json: try OutputFile.write(timeline.json(analysis: analysis), to: path)
-                case .csv: try OutputFile.write(timeline.csv(), to: path)
+                    try OutputFile.write(MemoryChart.render(chart), to: path, sync: true)
+                case .json: try OutputFile.write(timeline.json(analysis: analysis), to: path, sync: true)
+                case .csv: try OutputFile.write(timeline.csv(), to: path, sync: true)
                 case .flameGraph, .folded, .pprof, .speedscope: preconditionFailure("not a timeline output")
                 }
                 written.append(path)

@@ -205,18 +205,18 @@ struct RecordCommand: ParsableCommand {
         let fold = FoldOptions(perThread: perThread)
         switch try OutputFormat(path: path) {
         case .folded:
-            try OutputFile.write(profile.folded(options: fold, processIDs: perProcess).text(), to: path)
+            try OutputFile.write(profile.folded(options: fold, processIDs: perProcess).text(), to: path, sync: true)
         case .svg:
             var options = FlameGraphOptions()
             options.title = title ?? defaultTitle(profile)
             options.subtitle = subtitle(profile)
             options.countName = countName(profile)
             let graph = try FlameGraph.render(profile.folded(options: fold, processIDs: perProcess), options: options)
-            try OutputFile.write(graph.svg, to: path)
+            try OutputFile.write(graph.svg, to: path, sync: true)
         case .pprof(let compressed):
-            try OutputFile.write(compressed ? profile.pprofGzip() : profile.pprofBytes(), to: path)
+            try OutputFile.write(compressed ? profile.pprofGzip() : profile.pprofBytes(), to: path, sync: true)
         case .speedscope:
-            try OutputFile.write(Speedscope.write(profile, name: subtitle(profile), exporter: "sflame"), to: path)
+            try OutputFile.write(Speedscope.write(profile, name: subtitle(profile), exporter: "sflame"), to: path, sync: true)
         }
     }
 }
