@@ -151,7 +151,7 @@ public final class Agent: Sendable {
                     profile: profileName, end: recording.end, cancelled: stop.isRequested, stats: recording.stats,
                     quality: recording.quality)
                 Diagnostic.log(
-                    "\(kind.rawValue) PID \(pid): \(recording.stats.samples) samples in "
+                    "\(kind.rawValue) PID \(pid): \(recording.stats.samples) sample\(recording.stats.samples == 1 ? "" : "s") in "
                         + "\(Diagnostic.seconds(recording.durationSeconds))\(stop.isRequested ? " (stopped early)" : "")"
                         + (recording.stats.lost > 0 ? ", \(recording.stats.lost) lost" : ""))
                 if stop.isRequested { throw AgentError(.cancelled, "the recording was cancelled.") }

@@ -236,7 +236,10 @@ public struct PerfScriptStatistics: Hashable, Sendable {
     public var warnings: [String] {
         var out: [String] = []
         if events.count > 1, !eventWasNamed, let kept = keptEvent {
-            let list = events.map { "\($0) (\(eventSamples[$0] ?? 0) samples)" }.joined(separator: ", ")
+            let list = events.map { event in
+                let n = eventSamples[event] ?? 0
+                return "\(event) (\(n) sample\(n == 1 ? "" : "s"))"
+            }.joined(separator: ", ")
             out.append("the input has several events: \(list); kept only '\(kept)' (choose one with --event NAME)")
         }
         return out

@@ -149,9 +149,12 @@ public enum Speedscope {
         }
     }
 
-    /// Reads a speedscope file. Each speedscope profile becomes the samples of one process
-    /// (its name in the `process_name` label); evented profiles become one sample per interval
-    /// between events, weighed by its length.
+    /// Reads a speedscope file. When the file has several profiles (sflame writes one per
+    /// process, py-spy one per thread), each becomes the samples of one process, its name in the
+    /// `process_name` label (folded output puts it at the root); a file's only profile gets no
+    /// label, as its name is just the file's title (folded → speedscope → folded gives back the
+    /// same text). Evented profiles become one sample per interval between events, weighed by
+    /// its length.
     ///
     /// - Throws: `ProfileError(.malformedData)` naming the JSON path of a missing or mistyped
     ///   field, or the position of a JSON syntax error; `.invalidProfile` for frame indices
@@ -177,6 +180,13 @@ public enum Speedscope {
             throw ProfileError(.malformedData, "not a valid speedscope file: \(describe(error))")
         } catch {
             throw ProfileError(.malformedData, "not a valid speedscope file: \(error)")
+        }
+        if let comma = trailingComma(in: bytes) {
+            let closing = bytes[comma...].first { $0 == 0x5D || $0 == 0x7D } == 0x5D ? "]" : "}"
+            let line = 1 + bytes[..<comma].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw ProfileError(
+                .malformedData, "not a valid speedscope file: the JSON is malformed (a comma before '\(closing)')",
+                line: line, offset: comma)
         }
         guard file.schema == schemaURL else {
             throw ProfileError(.malformedData, "not a speedscope file: $schema is '\(file.schema)', not '\(schemaURL)'")
@@ -208,14 +218,15 @@ public enum Speedscope {
             return id
         }
         for (p, sp) in file.profiles.enumerated() {
-            let labels = [Label(key: Label.Key.processName, string: sp.name)]
+            let labels = file.profiles.count > 1 ? [Label(key: Label.Key.processName, string: sp.name)] : []
             switch sp.type {
             case "sampled":
                 let samples = sp.samples ?? []
                 let weights = sp.weights ?? []
                 guard samples.count == weights.count else {
                     throw ProfileError(
-                        .invalidProfile, "profiles[\(p)] has \(samples.count) samples but \(weights.count) weights")
+                        .invalidProfile, "profiles[\(p)] has \(samples.count) sample\(samples.count == 1 ? "" : "s") but "
+                            + "\(weights.count) weight\(weights.count == 1 ? "" : "s")")
                 }
                 for (stack, weight) in zip(samples, weights) {
                     var ids: [LocationID] = []
@@ -308,6 +319,38 @@ public enum Speedscope {
         let detail = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
         return ProfileError(
             .malformedData, "not a valid speedscope file: the JSON is malformed (\(detail))", line: line, offset: offset)
+    }
+
+    /// The byte offset of a comma right before a closing `]` or `}` (`[1,2,]`), which JSON
+    /// forbids and Foundation's parser lets through (it has no strict option); nil when there
+    /// is none. Commas inside strings do not count.
+    static func trailingComma(in bytes: [UInt8]) -> Int? {
+        var inString = false
+        var escaped = false
+        var comma: Int?
+        for i in bytes.indices {
+            let b = bytes[i]
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if b == 0x5C {
+                    escaped = true
+                } else if b == 0x22 {
+                    inString = false
+                }
+                continue
+            }
+            switch b {
+            case 0x2C: comma = i
+            case 0x5D, 0x7D: if let comma { return comma }
+            case 0x20, 0x09, 0x0A, 0x0D: break
+            case 0x22:
+                inString = true
+                comma = nil
+            default: comma = nil
+            }
+        }
+        return nil
     }
 
     private static func describe(_ error: DecodingError) -> String {

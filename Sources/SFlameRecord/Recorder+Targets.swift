@@ -64,7 +64,7 @@ extension Recorder {
             lines.append(contentsOf: files.notes)
         }
         if state.droppedIdleSamples > 0 {
-            lines.append("left out \(state.droppedIdleSamples) samples of idle CPUs (--no-idle).")
+            lines.append("left out \(state.droppedIdleSamples) sample\(state.droppedIdleSamples == 1 ? "" : "s") of idle CPUs (--no-idle).")
         }
         return lines
     }

@@ -26,8 +26,8 @@ public enum TopTable {
     ) -> [String] {
         let shown = totals.prefix(top)
         var lines = [
-            "Showing the top \(shown.count) of \(totals.count) functions by \(bySelf ? "self" : "total") \(unit) "
-                + "(\(grouped(total)) \(unit) in total)",
+            "Showing the top \(shown.count) of \(totals.count) function\(totals.count == 1 ? "" : "s") by "
+                + "\(bySelf ? "self" : "total") \(unit) (\(grouped(total)) \(Self.unit(unit, count: total)) in total)",
         ]
         let width = max(10, shown.map { grouped(max($0.selfWeight, $0.totalWeight)).count }.max() ?? 0)
         lines.append(
@@ -41,6 +41,13 @@ public enum TopTable {
                     + row.name)
         }
         return lines
+    }
+
+    /// `unit` for a count of `n`: "1 sample", "1 byte"; names that are not plural words ("ns",
+    /// "alloc_space") stay as they are.
+    static func unit(_ unit: String, count n: Int64) -> String {
+        let plurals: Set = ["samples", "bytes", "nanoseconds", "microseconds", "milliseconds", "seconds"]
+        return n == 1 && plurals.contains(unit) ? String(unit.dropLast()) : unit
     }
 
     /// `12.34%`, right-aligned in 7 columns.

@@ -16,7 +16,7 @@ enum AllocationReport {
         lines.append(
             "sflame: \(Format.grouped(calls)) allocator calls in \(Format.seconds(r.recording.durationSeconds)): "
                 + "\(Format.bytes(Double(r.allocatedBytes))) requested in \(Format.grouped(r.allocations)) allocations, "
-                + "\(Format.grouped(lost)) samples lost.")
+                + "\(Format.grouped(lost)) sample\(lost == 1 ? "" : "s") lost.")
         switch r.recording.end {
         case .targetExited: lines.append("sflame: the target exited; the profile covers the time until then.")
         case .signal: lines.append("sflame: stopped by a signal; the profile covers the time until then.")
@@ -50,7 +50,7 @@ enum AllocationReport {
             let stacks = Set(profile.samples.filter { $0.values[3] > 0 }.map(\.locationIDs)).count
             lines.append(
                 "sflame: \(Format.grouped(r.liveAllocations)) allocations (\(Format.bytes(r.liveBytes))) made while "
-                    + "recording are still allocated, from \(Format.grouped(stacks)) stacks.")
+                    + "recording are still allocated, from \(Format.grouped(stacks)) stack\(stacks == 1 ? "" : "s").")
             if s.unknownFrees > 0 {
                 lines.append(
                     "sflame: \(Format.grouped(s.unknownFrees)) frees of memory allocated before sflame attached were ignored."

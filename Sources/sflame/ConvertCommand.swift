@@ -82,6 +82,9 @@ struct ConvertCommand: ParsableCommand {
                         source: ProfileInput.displayName(input))
                 }
             }
+            // All or nothing: every output is made before any is written, so a format that cannot
+            // hold the profile, or an output whose directory went away, leaves no file behind.
+            var rendered: [(path: String, format: OutputFormat, bytes: [UInt8])] = []
             for path in output {
                 let format = try OutputFormat(path: path)
                 let bytes: [UInt8]
@@ -107,8 +110,13 @@ struct ConvertCommand: ParsableCommand {
                     options.countName = countName(profile, index)
                     bytes = try FlameGraph.render(stacks, options: options).svg
                 }
-                try OutputFile.write(bytes, to: path)
-                Diagnostics.notice("converted \(decoded.format) to \(format) in \(path)")
+                rendered.append((path, format, bytes))
+            }
+            // validate() checked the paths before the work; check again now that it is done.
+            for item in rendered { try OutputFile.checkWritable(item.path) }
+            for item in rendered {
+                try OutputFile.write(item.bytes, to: item.path)
+                Diagnostics.notice("converted \(decoded.format) to \(item.format) in \(item.path)")
             }
         }
     }

@@ -287,7 +287,7 @@ struct DiffCommand: ParsableCommand {
         let side = negate ? "AFTER" : "BEFORE"
         let total = negate ? diff.comparisonTotal : diff.baselineTotal
         Diagnostics.notice(
-            "diff: \(hidden.count) stack\(hidden.count == 1 ? "" : "s") (\(Grouped(Int(samples))) samples, "
+            "diff: \(hidden.count) stack\(hidden.count == 1 ? "" : "s") (\(Grouped(Int(samples))) sample\(samples == 1 ? "" : "s"), "
                 + "\(percent(Double(samples) / Double(total))) of \(side)) \(hidden.count == 1 ? "is" : "are") only in "
                 + "\(side) and \(hidden.count == 1 ? "has" : "have") no width in this graph; "
                 + (negate ? "without --negate" : "--negate") + " draws \(side)'s shape, and the report lists them.")

@@ -85,6 +85,9 @@ struct FlameGraphCommand: ParsableCommand {
         if paletteFileOption != nil && !cp {
             throw ValidationError("--palette-file names the map of a consistent palette: add --cp (it does nothing without).")
         }
+        // Checked before any work, so that a path that cannot be written leaves nothing written.
+        if let output { try OutputFile.validateWritable(output) }
+        if cp { try OutputFile.validateWritable(paletteFile) }
     }
 
     @Flag(help: "Draw an icicle graph (root at the top).")

@@ -68,7 +68,7 @@ extension MemCommand {
         let r = result.recording
         Diagnostics.notice(
             "\(Grouped(Int(result.faults))) page faults in \(formatSeconds(r.durationSeconds)) "
-                + "(\(Grouped(r.stats.samples)) samples, \(Grouped(Int(r.stats.lost))) lost).")
+                + "(\(Grouped(r.stats.samples)) sample\(r.stats.samples == 1 ? "" : "s"), \(Grouped(Int(r.stats.lost))) lost).")
         switch r.end {
         case .targetExited: Diagnostics.notice("the target exited; the profile covers the time until then.")
         case .signal: Diagnostics.notice("stopped by a signal; the profile covers the time until then.")

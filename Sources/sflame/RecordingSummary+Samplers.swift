@@ -27,21 +27,21 @@ extension RecordingSummary {
         if let e = r.tracerEvents {
             var parts: [String] = []
             if e.repeats > 0 {
-                parts.append("\(Grouped(e.repeats)) samples of threads still blocked where they were found before, not stopped")
+                parts.append("\(Grouped(e.repeats)) sample\(e.repeats == 1 ? "" : "s") of threads still blocked where they were found before, not stopped")
             }
-            if e.signalsForwarded > 0 { parts.append("forwarded \(e.signalsForwarded) signals to the target") }
+            if e.signalsForwarded > 0 { parts.append("forwarded \(e.signalsForwarded) signal\(e.signalsForwarded == 1 ? "" : "s") to the target") }
             if e.groupStops > 0 { parts.append("honoured \(e.groupStops) group-stops (SIGSTOP…)") }
-            if e.threadsFollowed > 0 { parts.append("followed \(e.threadsFollowed) new threads") }
-            if e.execs > 0 { parts.append("followed \(e.execs) exec calls") }
+            if e.threadsFollowed > 0 { parts.append("followed \(e.threadsFollowed) new thread\(e.threadsFollowed == 1 ? "" : "s")") }
+            if e.execs > 0 { parts.append("followed \(e.execs) exec call\(e.execs == 1 ? "" : "s")") }
             if e.lateStops > 0 {
                 parts.append(
-                    "\(e.lateStops) interrupts were answered after the next tick (no free CPU, or an uninterruptible sleep)"
+                    "\(e.lateStops) \(e.lateStops == 1 ? "interrupt was" : "interrupts were") answered after the next tick (no free CPU, or an uninterruptible sleep)"
                 )
             }
             if !parts.isEmpty { lines.append("ptrace: " + parts.joined(separator: "; ") + ".") }
             if e.leftAttached > 0 {
                 lines.append(
-                    "warning: \(e.leftAttached) threads stayed in an uninterruptible wait and could not be detached "
+                    "warning: \(e.leftAttached) \(e.leftAttached == 1 ? "thread" : "threads") stayed in an uninterruptible wait and could not be detached "
                         + "yet; the kernel releases them when sflame exits.")
             }
         }

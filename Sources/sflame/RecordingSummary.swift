@@ -12,7 +12,7 @@ enum RecordingSummary {
         let processes = r.targets.count == 1 ? "1 process" : "\(r.targets.count) processes"
         let threads = s.threads == 1 ? "1 thread" : "\(s.threads) threads"
         lines.append(
-            "recorded \(Grouped(s.samples)) samples from \(processes) (\(threads)) in "
+            "recorded \(Grouped(s.samples)) sample\(s.samples == 1 ? "" : "s") from \(processes) (\(threads)) in "
                 + "\(formatSeconds(r.durationSeconds)), \(Grouped(Int(s.lost))) lost.")
         switch r.end {
         case .targetExited:
@@ -29,7 +29,7 @@ enum RecordingSummary {
                 lines.append(offCPULossLine(s))
             } else {
                 lines.append(
-                    "\(Grouped(Int(s.lost))) records were lost because the ring buffers filled up; lower --frequency "
+                    "\(Grouped(Int(s.lost))) \(s.lost == 1 ? "record was" : "records were") lost because the ring buffers filled up; lower --frequency "
                         + "or profile fewer threads.")
             }
         }
@@ -53,7 +53,7 @@ enum RecordingSummary {
         let share = Double(s.offCPULost) / Double(s.offCPURecords + s.offCPULost)
         var line = "\(Grouped(Int(s.offCPULost))) of \(Grouped(Int(s.offCPURecords + s.offCPULost))) off-CPU records "
             + "(\(percent(share))) were lost"
-        if s.lost > s.offCPULost { line += ", and \(Grouped(Int(s.lost - s.offCPULost))) on-CPU samples" }
+        if s.lost > s.offCPULost { line += ", and \(Grouped(Int(s.lost - s.offCPULost))) on-CPU sample\(s.lost - s.offCPULost == 1 ? "" : "s")" }
         line += ": with --off-cpu there is one record per context switch (--frequency does not change that), "
             + "each with a user stack copy in DWARF mode. "
         if s.backlogDroppedRecords > 0 {

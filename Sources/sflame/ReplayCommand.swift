@@ -89,7 +89,7 @@ struct ReplayCommand: ParsableCommand {
         let rate = result.unwindSeconds > 0 ? Int(Double(samples) / result.unwindSeconds) : 0
         let how = result.usedStackCopies ? "unwound (\(unwinder.rawValue))" : "read (callchains)"
         Diagnostics.notice(
-            "replayed \(Grouped(samples)) samples: \(how) in \(String(format: "%.3f", result.unwindSeconds)) s "
+            "replayed \(Grouped(samples)) sample\(samples == 1 ? "" : "s"): \(how) in \(String(format: "%.3f", result.unwindSeconds)) s "
                 + "(\(Grouped(rate)) samples/s), symbolized in \(String(format: "%.3f", result.symbolizeSeconds)) s.")
         for line in RecordingSummary.qualityLines(result.quality) { Diagnostics.notice(line) }
 

@@ -175,6 +175,75 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.file("x.folded")))
     }
 
+    /// Several outputs are all written or none is: a later output that cannot be made (a flame
+    /// graph of a sample type that is 0 everywhere) or written (a missing directory) leaves no
+    /// earlier one behind.
+    @Test func convertWritesEveryOutputOrNone() throws {
+        let dir = try TemporaryDirectory()
+        var builder = ProfileBuilder(sampleTypes: [.samples, .cpuNanoseconds])
+        let main = builder.location(lines: [Line(functionID: builder.function(name: "main"), line: 0)])
+        builder.addSample(locationIDs: [main], values: [3, 0])
+        try Data(builder.profile.pprofGzip()).write(to: URL(fileURLWithPath: dir.file("p.pb.gz")))
+        let unrenderable = SFlameBinary.run(
+            ["convert", dir.file("p.pb.gz"), "--sample-type", "cpu", "-o", dir.file("a.folded"), "-o", dir.file("a.svg")])
+        #expect(unrenderable.status == 2)
+        #expect(unrenderable.standardError.contains("no samples to draw"), "\(unrenderable.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("a.folded")))
+        let unwritable = SFlameBinary.run(
+            ["convert", dir.file("p.pb.gz"), "-o", dir.file("b.folded"), "-o", dir.file("no/such/dir/b.pb.gz")])
+        #expect(unwritable.status == 64)
+        #expect(unwritable.standardError.contains("cannot write '\(dir.file("no/such/dir/b.pb.gz"))'"), "\(unwritable.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("b.folded")))
+        let both = SFlameBinary.run(
+            ["convert", dir.file("p.pb.gz"), "--sample-type", "samples", "-o", dir.file("c.folded"), "-o", dir.file("c.svg")])
+        #expect(both.status == 0, "\(both.standardError)")
+        #expect(try String(contentsOfFile: dir.file("c.folded"), encoding: .utf8) == "main 3\n")
+    }
+
+    /// folded → speedscope → folded gives back the same bytes: the file's only profile adds no
+    /// root frame; several profiles (one per process) keep their names as roots.
+    @Test func foldedThroughSpeedscopeIsIdentical() throws {
+        let dir = try TemporaryDirectory()
+        let text = "main;parse;lex 12\nmain;parse;tokenize 1\nmain;run 30\nother 2\n"
+        try text.write(toFile: dir.file("in.folded"), atomically: true, encoding: .utf8)
+        let there = SFlameBinary.run(["convert", dir.file("in.folded"), "-o", dir.file("in.speedscope.json")])
+        #expect(there.status == 0, "\(there.standardError)")
+        let back = SFlameBinary.run(["convert", dir.file("in.speedscope.json"), "-o", dir.file("back.folded")])
+        #expect(back.status == 0, "\(back.standardError)")
+        #expect(try String(contentsOfFile: dir.file("back.folded"), encoding: .utf8) == text)
+        #expect(SFlameBinary.run(["collapse", dir.file("in.speedscope.json")]).standardOutput == text)
+        // Two processes: two profiles, each under its name.
+        var builder = ProfileBuilder(sampleTypes: [.samples])
+        let main = builder.location(lines: [Line(functionID: builder.function(name: "main"), line: 0)])
+        builder.addSample(locationIDs: [main], values: [2], labels: [Label(key: Label.Key.processName, string: "a")])
+        builder.addSample(locationIDs: [main], values: [1], labels: [Label(key: Label.Key.processName, string: "b")])
+        try Data(builder.profile.pprofGzip()).write(to: URL(fileURLWithPath: dir.file("two.pb.gz")))
+        _ = SFlameBinary.run(["convert", dir.file("two.pb.gz"), "-o", dir.file("two.speedscope.json")])
+        #expect(SFlameBinary.run(["collapse", dir.file("two.speedscope.json")]).standardOutput == "a;main 2\nb;main 1\n")
+    }
+
+    /// Counts of one are singular in what sflame prints.
+    @Test func aCountOfOneIsSingular() throws {
+        let dir = try TemporaryDirectory()
+        try "main;work 1\n".write(toFile: dir.file("one.folded"), atomically: true, encoding: .utf8)
+        let report = SFlameBinary.run(["report", dir.file("one.folded")])
+        #expect(report.status == 0, "\(report.standardError)")
+        #expect(
+            report.standardOutput.hasPrefix("Showing the top 2 of 2 functions by self samples (1 sample in total)\n"),
+            "\(report.standardOutput)")
+        try "work 1\n".write(toFile: dir.file("leaf.folded"), atomically: true, encoding: .utf8)
+        let leaf = SFlameBinary.run(["report", dir.file("leaf.folded")])
+        #expect(leaf.standardOutput.hasPrefix("Showing the top 1 of 1 function by self samples (1 sample in total)\n"),
+                "\(leaf.standardOutput)")
+        // perf script text with two events, one of them sampled once.
+        let perf = "app 7  1.000000:    1 cpu-clock: \n\t 10 main+0x1 (/app)\n\n"
+            + "app 7  1.100000:    1 cpu-clock: \n\t 10 main+0x1 (/app)\n\n"
+            + "app 7  1.200000:    1 page-faults: \n\t 10 main+0x1 (/app)\n\n"
+        try perf.write(toFile: dir.file("perf.txt"), atomically: true, encoding: .utf8)
+        let events = SFlameBinary.run(["collapse", dir.file("perf.txt")])
+        #expect(events.standardError.contains("cpu-clock (2 samples), page-faults (1 sample)"), "\(events.standardError)")
+    }
+
     /// `convert --per-thread` puts the thread under the process for perf script input too.
     @Test func convertPerThreadAppliesToPerfScriptText() throws {
         let dir = try TemporaryDirectory()

@@ -44,7 +44,11 @@ import Testing
             """#
         let read = try Speedscope.read(Array(evented.utf8))
         #expect(read.sampleTypes == [ValueType(type: "time", unit: "milliseconds")])
-        #expect(read.folded().text() == "p;main 5\np;main;work 5\n")
+        // A file's only profile adds no root (its name is the file's title).
+        #expect(read.folded().text() == "main 5\nmain;work 5\n")
+        // Several profiles (one per process) keep their names as roots.
+        let several = try Speedscope.read(Speedscope.write(PprofTests.fullProfile(), name: "x"))
+        #expect(Set(several.folded().stacks.map { $0.frames[0] }) == ["app (42)", "pid 42"])
     }
 
     /// Fractional weights are counted in a finer unit, not rounded per sample: 1,000 samples of
@@ -88,6 +92,12 @@ import Testing
         // JSON syntax errors name the line and the byte offset.
         let broken = message(head + "\n" + #""profiles":[{"type":"sampled","name":"p","unit":"none","weights":[1 2]}]}"#)
         #expect(broken.hasPrefix("line 2 at offset \(head.utf8.count + 1 + 68): not a valid speedscope file: the JSON is malformed"), "\(broken)")
+        // Trailing commas are not JSON, though Foundation's parser takes them; commas in strings are names.
+        let trailing = head + "\n" + #""profiles":[{"type":"sampled","name":"p,]","unit":"none","samples":[[0],],"weights":[1,2]}]}"#
+        #expect(message(trailing).hasPrefix("line 2 at offset \(head.utf8.count + 1 + 71): not a valid speedscope file: "
+            + "the JSON is malformed (a comma before ']')"), "\(message(trailing))")
+        #expect(message(head + #""profiles":[{"type":"sampled","name":"p,]","unit":"none",}]}"#).contains("a comma before '}'"))
+        #expect(message(head + #""profiles":[{"type":"sampled","name":"a\",]","unit":"none"}]}"#) == "accepted")
         let truncated = head + #""profiles":[{"type":"sa"#
         #expect(message(truncated).hasPrefix("line 1 at offset \(truncated.utf8.count): "), "\(message(truncated))")
     }

@@ -102,8 +102,9 @@ struct FlameGraphCommandTests {
 
     @Test func unwritableOutputIsAClearError() throws {
         let dir = try workspace(["in.folded": "main 1\n"])
+        // Checked before any work, as every command's output: a usage error.
         let result = try SFlameBinary.run(["flamegraph", "in.folded", "-o", "no/such/dir/out.svg"], in: dir)
-        #expect(result.status == 1)
+        #expect(result.status == 64)
         #expect(
             result.stderr.contains("cannot write 'no/such/dir/out.svg'") && result.stderr.contains("ENOENT"),
             "\(result.stderr)")
@@ -155,5 +156,11 @@ struct FlameGraphCommandTests {
         let alone = try SFlameBinary.run(["flamegraph", "in.folded", "--palette-file", "p.map"], in: dir)
         #expect(alone.status == 64)
         #expect(alone.stderr.contains("add --cp"), "\(alone.stderr)")
+        // A palette file that cannot be written is found before the graph is written.
+        let unwritable = try SFlameBinary.run(
+            ["flamegraph", "in.folded", "--cp", "--palette-file", "no/such/dir/p.map", "-o", "new.svg"], in: dir)
+        #expect(unwritable.status == 64)
+        #expect(unwritable.stderr.contains("cannot write 'no/such/dir/p.map'"), "\(unwritable.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("new.svg").path))
     }
 }

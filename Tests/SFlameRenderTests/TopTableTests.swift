@@ -12,4 +12,9 @@ import Testing
         #expect(TopTable.percent(-5, 10_000) == " -0.05%")
         #expect(TopTable.percent(3, 0) == "      -")
     }
+
+    @Test func aCountOfOneIsSingular() {
+        #expect(TopTable.unit("samples", count: 1) == "sample" && TopTable.unit("samples", count: 2) == "samples")
+        #expect(TopTable.unit("bytes", count: 1) == "byte" && TopTable.unit("ns", count: 1) == "ns")
+    }
 }
