@@ -17,7 +17,8 @@ public struct FunctionTotals: Hashable, Sendable {
 }
 
 extension FoldedProfile {
-    /// Self and total weight per frame name, sorted by `by` descending, then by name.
+    /// Self and total weight per frame name, sorted by the size of the self (or total) weight
+    /// descending (as `pprof -top`), then by name.
     ///
     /// - Parameter skippingRoots: how many root frames to leave out (e.g. 1 to skip the
     ///   process-name root that `Profile.folded` adds).
@@ -37,6 +38,7 @@ extension FoldedProfile {
         var out = totalW.map { FunctionTotals(name: $0.key, selfWeight: selfW[$0.key] ?? 0, totalWeight: $0.value) }
         out.sort {
             let (a, b) = sortedBySelf ? ($0.selfWeight, $1.selfWeight) : ($0.totalWeight, $1.totalWeight)
+            if a.magnitude != b.magnitude { return a.magnitude > b.magnitude }
             if a != b { return a > b }
             return $0.name < $1.name
         }

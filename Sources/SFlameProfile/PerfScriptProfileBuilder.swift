@@ -137,7 +137,9 @@ private struct ProfileSink: PerfScriptSink, Sendable {
         var profile = builder.profile
         let eventType = Self.valueType(event: event, hasPeriod: sawPeriod)
         profile.sampleTypes = [.samples, eventType]
-        profile.defaultSampleType = ValueType.samples.type
+        // Weighed by period by default, as `perf report`, `sflame collapse` and `sflame
+        // flamegraph` weigh perf script samples (without periods both count 1 per sample).
+        profile.defaultSampleType = sawPeriod ? eventType.type : ValueType.samples.type
         profile.periodType = eventType
         for (i, range) in mappingRanges.enumerated() {
             let kernel = profile.mappings[i].kind == .kernel

@@ -46,8 +46,11 @@ public enum ProfileFormat: String, Sendable, Hashable, CaseIterable, CustomStrin
         // stray control byte (ProfileDecoder names it: `firstControlByte`).
         if looksBinary(bytes) {
             let head = bytes.prefix(4096)
-            let controlBytes = head.reduce(0) { $0 + (isControlByte($1) ? 1 : 0) }
-            if controlBytes * 16 > head.count
+            // Binary when the first 4 KiB have fewer than 8 printable ASCII bytes per control
+            // byte (or DEL): a few lines of text with one stray byte stay text, named by line.
+            let controlBytes = head.reduce(0) { $0 + (isControlByte($1) || $1 == 0x7F ? 1 : 0) }
+            let printable = head.reduce(0) { $0 + ($1 >= 0x20 && $1 < 0x7F ? 1 : 0) }
+            if controlBytes * 8 > printable
                 || ProtobufWireCheck.couldBeProfile(bytes, isWhole: bytes.count < detectionPrefix)
             {
                 return .pprof
@@ -90,20 +93,28 @@ public enum ProfileFormat: String, Sendable, Hashable, CaseIterable, CustomStrin
         bytes.withUnsafeBufferPointer { firstControlByte($0) }
     }
 
-    /// perf script text starts with `#` comments, or its first non-blank line is a sample header
-    /// (not a folded line), or is followed by an indented frame line.
+    /// perf script text: its first line that is neither blank nor a `#` comment (`perf script
+    /// --header` writes some) is followed by an indented frame line, or is a sample header and
+    /// not a folded line (`stack COUNT`, the count perhaps negative, which the folded reader
+    /// then refuses by line). Text of nothing but comments is perf script's (a header with no
+    /// samples). A folded file that starts with a comment line stays folded, so its reader
+    /// names that line.
     static func looksLikePerfScript(_ bytes: [UInt8]) -> Bool {
         var lines: [ArraySlice<UInt8>] = []
+        var sawComment = false
         var start = 0
         while start < bytes.count && lines.count < 2 {
             let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
             var line = bytes[start..<end]
             if line.last == 0x0D { line = line.dropLast() }
-            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { lines.append(line) }
+            if line.first == 0x23 {
+                sawComment = true
+            } else if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                lines.append(line)
+            }
             start = end + 1
         }
-        guard let first = lines.first else { return false }
-        if first.first == 0x23 { return true }
+        guard let first = lines.first else { return sawComment }
         if lines.count > 1, let second = lines.last, second.first == 0x20 || second.first == 0x09,
             Array(second).withUnsafeBufferPointer({ PerfScriptFrame.parse($0) }) != nil
         {
@@ -116,12 +127,15 @@ public enum ProfileFormat: String, Sendable, Hashable, CaseIterable, CustomStrin
 }
 
 extension FoldedStackReader {
-    /// Whether `line` has the shape `stack COUNT`.
+    /// Whether `line` has the shape `stack COUNT` (a `-` before the count included: the shape
+    /// of a folded line, whose reader refuses the negative count by line).
     static func isFoldedLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         var end = line.count
         while end > 0 && (line[end - 1] == 0x20 || line[end - 1] == 0x09) { end -= 1 }
         var split = end
         while split > 0 && line[split - 1] >= 0x30 && line[split - 1] <= 0x39 { split -= 1 }
-        return split < end && split >= 2 && (line[split - 1] == 0x20 || line[split - 1] == 0x09)
+        guard split < end else { return false }
+        if split >= 1 && line[split - 1] == 0x2D { split -= 1 }  // "-3"
+        return split >= 2 && (line[split - 1] == 0x20 || line[split - 1] == 0x09)
     }
 }

@@ -12,8 +12,41 @@
 // so recursion does not count twice.
 
 extension Profile {
-    /// Self and total weight per function name, sorted by self (or total) weight descending,
-    /// then by name.
+    /// Whether the sizes of the values of sample type `sampleTypeIndex` add up to no more than
+    /// `Int64.max`. Then no sum of them overflows: not the total, nor a function's self or
+    /// total weight, nor a running sum of self weights (`sflame report` checks it first).
+    public func valuesFitInt64(sampleTypeIndex: Int) -> Bool {
+        var sum: UInt64 = 0
+        for sample in samples where sampleTypeIndex < sample.values.count {
+            let (next, overflow) = sum.addingReportingOverflow(sample.values[sampleTypeIndex].magnitude)
+            if overflow || next > UInt64(Int64.max) { return false }
+            sum = next
+        }
+        return true
+    }
+
+    /// The 100 % of `sflame report`'s percentages, as `pprof -top` computes it: the sum of the
+    /// sizes of the values, over the samples of the base profile (those with the label
+    /// `pprof::base`, which `pprof -diff_base` adds) when there are any. Without negative
+    /// values or base samples, the plain total. Check `valuesFitInt64` first: the sum wraps
+    /// past `Int64.max`.
+    public func percentageBase(sampleTypeIndex: Int) -> Int64 {
+        var all: Int64 = 0
+        var base: Int64 = 0
+        for sample in samples where sampleTypeIndex < sample.values.count {
+            let size = Int64(truncatingIfNeeded: sample.values[sampleTypeIndex].magnitude)
+            if sample.labels.contains(where: { $0.key == "pprof::base" }) {
+                base &+= size
+            } else {
+                all &+= size
+            }
+        }
+        return base > 0 ? base : all
+    }
+
+    /// Self and total weight per function name, sorted by the size of the self (or total)
+    /// weight descending, then by name: as `pprof -top` sorts, so that in a difference of two
+    /// profiles (negative values) the largest changes either way come first.
     ///
     /// - Parameters:
     ///   - sampleTypeIndex: the value to add up; nil for the default sample type.
@@ -65,6 +98,7 @@ extension Profile {
         }
         out.sort {
             let (a, b) = sortedBySelf ? ($0.selfWeight, $1.selfWeight) : ($0.totalWeight, $1.totalWeight)
+            if a.magnitude != b.magnitude { return a.magnitude > b.magnitude }
             if a != b { return a > b }
             return $0.name < $1.name
         }

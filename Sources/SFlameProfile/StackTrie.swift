@@ -163,19 +163,42 @@ public struct StackTrie: Sendable {
     }
 
     /// Adds every stack of `other`.
-    public mutating func merge(_ other: StackTrie) {
+    ///
+    /// - Returns: the frames (root first) of a stack whose weight would overflow 64 bits (that
+    ///   stack keeps the weight it had, and the others are all added), or nil.
+    @discardableResult
+    public mutating func merge(_ other: StackTrie) -> [String]? {
         var nameMap = [Int32](repeating: -1, count: other.names.count)
         for id in 0..<other.names.count { nameMap[id] = names.intern(other.names.names[id]) }
         var nodeMap = [Int32](repeating: 0, count: other.nodeCount)
+        var overflowed: Int32?
         for n in 1..<max(other.nodeCount, 1) {
             let node = other.nodes[n]
             nodeMap[n] = child(of: nodeMap[Int(node.parent)], name: nameMap[Int(node.name)])
-            addWeight(node.selfWeight, at: nodeMap[n])
+            if !addWeight(node.selfWeight, at: nodeMap[n]) && overflowed == nil { overflowed = nodeMap[n] }
+        }
+        return overflowed.map { frames(of: $0) }
+    }
+
+    /// `merge(other)`, failing when a stack's weight would overflow.
+    ///
+    /// - Throws: `ProfileError(.invalidProfile)` naming the stack (the other stacks are added).
+    public mutating func mergeChecked(_ other: StackTrie) throws(ProfileError) {
+        if let frames = merge(other) {
+            throw ProfileError(
+                .invalidProfile,
+                "the counts of the stack '\(frames.joined(separator: ";"))' add up to more than \(Int64.max) across the inputs")
         }
     }
 
     /// The sum of all weights.
     public var totalWeight: Int64 { nodes.reduce(0) { $0 &+ $1.selfWeight } }
+
+    /// The frames (root first) of the first stack with a negative weight (a difference of two
+    /// profiles has them), or nil.
+    public var firstNegativeStack: [String]? {
+        nodes.indices.first { nodes[$0].selfWeight < 0 }.map { frames(of: Int32($0)) }
+    }
 
     /// Whether no stack has weight.
     public var isEmpty: Bool { !nodes.contains { $0.selfWeight != 0 } }

@@ -151,7 +151,7 @@ public struct FlameGraphOptions: Sendable, Equatable {
     /// Checks the fields that have limits.
     ///
     /// - Throws: `RenderError(.invalidOption)` naming the field, its value and the limit.
-    func validate() throws(RenderError) {
+    public func validate() throws(RenderError) {
         func fail(_ what: String) throws(RenderError) { throw RenderError(.invalidOption, what) }
         if width < 100 { try fail("width \(width) px is too small: use at least 100") }
         if frameHeight < 2 { try fail("frame height \(frameHeight) px is too small: use at least 2") }

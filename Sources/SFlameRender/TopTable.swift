@@ -54,6 +54,9 @@ public enum TopTable {
     static func percent(_ part: Int64, _ whole: Int64) -> String {
         guard whole != 0 else { return pad("-", 7) }
         let hundredths = (Double(part) / Double(whole) * 10_000).rounded()
+        // Shares of a difference of two profiles can be far outside ±100 %; beyond what an Int64
+        // holds they are only shown as large.
+        guard hundredths.magnitude < 9e18 else { return pad(hundredths < 0 ? "-inf%" : "inf%", 7) }
         // Negative shares occur in diff profiles (`pprof -diff_base`): the sign goes in front.
         let value = Int64(hundredths).magnitude
         let sign = hundredths < 0 ? "-" : ""

@@ -85,11 +85,24 @@ struct CollapseCommand: ParsableCommand {
                 if merged == nil {
                     merged = input.stacks
                 } else {
-                    merged!.merge(input.stacks)
+                    try merged!.mergeChecked(input.stacks)
                 }
             }
             if let warning = ProfileInput.mixedUnitsWarning(units) { Diagnostics.warning(warning) }
-            let text = (merged ?? StackTrie()).foldedText()
+            // As flamegraph and report do: an input without one stack is an error (exit 2), not
+            // an empty output that a pipeline would take for a profile.
+            guard let merged, merged.nodeCount > 1 else {
+                let names = (inputs.isEmpty ? ["-"] : inputs).map(ProfileInput.displayName).joined(separator: ", ")
+                throw ProfileError(.emptyInput, "no samples to collapse", source: names)
+            }
+            if let negative = merged.firstNegativeStack {
+                throw ProfileError(
+                    .invalidProfile,
+                    "the stack '\(negative.joined(separator: ";"))' has a negative weight (a difference of two "
+                        + "profiles, as 'pprof -diff_base' writes) and folded stacks hold weights of 0 or more: "
+                        + "compare the two profiles with 'sflame diff BEFORE AFTER'")
+            }
+            let text = merged.foldedText()
             if let output {
                 try OutputFile.write(text, to: output)
             } else {

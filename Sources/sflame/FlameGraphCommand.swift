@@ -85,6 +85,13 @@ struct FlameGraphCommand: ParsableCommand {
         if paletteFileOption != nil && !cp {
             throw ValidationError("--palette-file names the map of a consistent palette: add --cp (it does nothing without).")
         }
+        // The limits of the drawing options (--width 0, --fontsize -1, ...) are usage errors
+        // too, as for the other commands' options.
+        do throws(RenderError) {
+            try options(palette: nil).validate()
+        } catch {
+            throw ValidationError(error.message)
+        }
         // Checked before any work, so that a path that cannot be written leaves nothing written.
         if let output { try OutputFile.validateWritable(output) }
         if cp { try OutputFile.validateWritable(paletteFile) }
@@ -155,7 +162,7 @@ struct FlameGraphCommand: ParsableCommand {
                 if merged == nil {
                     merged = input.stacks
                 } else {
-                    merged!.merge(input.stacks)
+                    try merged!.mergeChecked(input.stacks)
                 }
             }
             if let warning = ProfileInput.mixedUnitsWarning(units) { warn(warning) }

@@ -63,11 +63,17 @@ struct ReportCommand: ParsableCommand {
                 }
                 index = i
             }
+            guard profile.valuesFitInt64(sampleTypeIndex: index) else {
+                throw ProfileError(
+                    .invalidProfile,
+                    "the sample values add up to more than \(Int64.max), which 64-bit counts cannot hold",
+                    source: ProfileInput.displayName(input))
+            }
             let totals = profile.functionTotals(sampleTypeIndex: index, sortedBySelf: by == .self)
             let type = profile.sampleTypes.indices.contains(index) ? profile.sampleTypes[index] : ValueType.samples
             let unit = type.unit == "count" ? type.type : type.unit
             let lines = TopTable.lines(
-                totals, total: profile.totalValue(sampleTypeIndex: index), top: top, bySelf: by == .self, unit: unit)
+                totals, total: profile.percentageBase(sampleTypeIndex: index), top: top, bySelf: by == .self, unit: unit)
             // write(2), not print: a full disk or closed pipe is an error, not exit status 0.
             try OutputFile.writeStandardOutput(Array((lines.joined(separator: "\n") + "\n").utf8))
         }

@@ -251,7 +251,7 @@ import Testing
         try text.write(toFile: dir.file("perf.txt"), atomically: true, encoding: .utf8)
         let result = SFlameBinary.run(["convert", dir.file("perf.txt"), "--per-thread", "-o", dir.file("x.folded")])
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(try String(contentsOfFile: dir.file("x.folded"), encoding: .utf8) == "two-hot;two-hot-32129;hot_a 1\n")
+        #expect(try String(contentsOfFile: dir.file("x.folded"), encoding: .utf8) == "two-hot;two-hot-32129;hot_a 1001001\n")
     }
 
     /// Merging inputs whose weights count different things (folded samples, perf script
