@@ -39,8 +39,9 @@ struct PerfScriptHeader {
     /// Parses a header line, or returns nil when `line` is not one.
     ///
     /// The thread id is the number before the cpu (`[NNN]`) or time (`NNN.NNN:`) field when
-    /// either is present (perhaps with a misc field between: `1234 U 5.6:`), so a comm with number-only words ("worker 2") keeps them; otherwise
-    /// it is the first number after the comm, as stackcollapse-perf.pl takes it.
+    /// either is present (perhaps with a misc field between: `1234 U 5.6:`), so a comm with
+    /// number-only words ("worker 2") keeps them; otherwise it is the first number after the
+    /// comm, as stackcollapse-perf.pl takes it.
     static func parse(_ line: UnsafeBufferPointer<UInt8>) -> PerfScriptHeader? {
         var prefix = Prefix()
         var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
