@@ -3,7 +3,7 @@
 // The first line of a sample in `perf script` text. perf prints the fields it was asked for
 // (-F) in a fixed order, each optional except the thread id:
 //
-//   comm  [pid/]tid  [cpu]  time:  [period]  event:  [ip sym (dso) — without a callchain]
+//   comm  [pid/]tid  [cpu]  [misc]  time:  [period]  event:  [ip sym (dso) — without a callchain]
 //
 //   "two-hot 32129  2941.992273:    1001001 cpu-clock:ppp: "
 //     ──► comm "two-hot", tid 32129, time 2941.992273, period 1001001, event "cpu-clock:ppp"
@@ -11,9 +11,15 @@
 //     ──► comm "iperf", pid 27409, tid 28744, cpu 0, event "cpu-clock"
 //   "V8 WorkerThread 25607 [001] 94564.109216: 100 cycles:"
 //     ──► comm "V8 WorkerThread" (spaces are allowed in comm)
+//   "redis-server 18643 U     42161.204073:    1001001 cpu-clock:ppp: "
+//     ──► -F +misc: "U" (user mode) after the thread id and cpu, padded to 6 columns
+//   ":-1 18916/-1 [001] 42175.441232: cpu-clock: "
+//     ──► an exited thread in a system-wide recording: comm ":-1", pid 18916, tid -1
 //
 // Source: tools/perf/builtin-script.c (perf_sample__fprintf_start, process_event); the field
-// grammar that stackcollapse-perf.pl's header regex accepts.
+// grammar that stackcollapse-perf.pl's header regex accepts. The misc field (-F +misc) is a few
+// letters naming the sample's cpumode and record flags (K U H G g, M E S p on side-band
+// records), or only blanks when none applies.
 
 /// The fields of a sample's first line. Byte ranges index the line they were parsed from.
 struct PerfScriptHeader {
@@ -33,8 +39,9 @@ struct PerfScriptHeader {
     /// Parses a header line, or returns nil when `line` is not one.
     ///
     /// The thread id is the number before the cpu (`[NNN]`) or time (`NNN.NNN:`) field when
-    /// either is present, so a comm with number-only words ("worker 2") keeps them; otherwise
-    /// it is the first number after the comm, as stackcollapse-perf.pl takes it.
+    /// either is present (perhaps with a misc field between: `1234 U 5.6:`), so a comm with
+    /// number-only words ("worker 2") keeps them; otherwise it is the first number after the
+    /// comm, as stackcollapse-perf.pl takes it.
     static func parse(_ line: UnsafeBufferPointer<UInt8>) -> PerfScriptHeader? {
         var prefix = Prefix()
         var header = PerfScriptHeader(comm: 0..<0, tid: 0..<0)
@@ -61,6 +68,7 @@ struct PerfScriptHeader {
         static let cpu: UInt8 = 4  // [NNN]
         static let time: UInt8 = 8  // NNN.NNN:
         static let colonEnd: UInt8 = 16  // …:
+        static let misc: UInt8 = 32  // K, U, H, G, g, M, E, S, p: perf script -F +misc
 
         @inline(__always)
         func isA(_ s: UInt8) -> Bool { shape & s != 0 }
@@ -94,7 +102,10 @@ struct PerfScriptHeader {
                 }
                 for (k, token) in previous.tokens.enumerated() { tokens.initializeElement(at: k, to: token) }
                 count = tokenize(line, from: length, into: tokens, count: known + 1)
-                if count > known + 1 && tokens[known + 1].isA(Token.cpu | Token.time) {
+                if count > known + 1
+                    && (tokens[known + 1].isA(Token.cpu | Token.time)
+                        || (count > known + 2 && tokens[known + 1].isA(Token.misc) && tokens[known + 2].isA(Token.cpu | Token.time)))
+                {
                     fields(line, tokens: UnsafeBufferPointer(rebasing: tokens[0..<count]), threadToken: known, into: &header)
                     return true
                 }
@@ -103,9 +114,16 @@ struct PerfScriptHeader {
             let all = UnsafeBufferPointer(rebasing: tokens[0..<count])
             guard all.count >= 2 else { return false }
             var tidToken: Int?
-            for t in 2..<max(all.count, 2) where all[t].isA(Token.cpu | Token.time) && all[t - 1].isA(Token.threadID) {
-                tidToken = t - 1
-                break
+            for t in 2..<max(all.count, 2) where all[t].isA(Token.cpu | Token.time) {
+                if all[t - 1].isA(Token.threadID) {
+                    tidToken = t - 1
+                    break
+                }
+                // A misc field between the thread id and the time (-F +misc without cpu).
+                if t >= 3 && all[t - 1].isA(Token.misc) && all[t - 2].isA(Token.threadID) {
+                    tidToken = t - 2
+                    break
+                }
             }
             if let tt = tidToken {
                 previous.bytes = Array(UnsafeBufferPointer(rebasing: line[0..<all[tt].range.upperBound]))
@@ -173,10 +191,13 @@ struct PerfScriptHeader {
             shape |= Token.digits | Token.threadID
         } else if slashes == 1 && digits == count - 1 && isDigit(first) && isDigit(last) {
             shape |= Token.threadID
-        } else if first == 0x2D && isSignedThreadID(line, s, e) {
+        } else if (first == 0x2D || slashes == 1) && digits > 0 && isSignedThreadID(line, s, e) {
             // perf prints -1 for the pid/tid of a task that has exited (system-wide recordings):
-            // ":-1    -1 [000] 33286.543715:     250000 cpu-clock:".
+            // ":-1    -1 [000] 33286.543715:     250000 cpu-clock:" (default fields), and
+            // ":-1 18916/-1 [001] 42175.441232: cpu-clock:" (-F comm,pid,tid,…).
             shape |= Token.threadID
+        } else if digits == 0 && count <= 6 && isMisc(line, s, e) {
+            shape |= Token.misc
         }
         if count >= 3 && first == 0x5B && last == 0x5D && digits == count - 2 { shape |= Token.cpu }
         if last == 0x3A {
@@ -207,6 +228,8 @@ struct PerfScriptHeader {
             header.cpu = Int(decimal(line, tokens[t].range.lowerBound + 1..<tokens[t].range.upperBound - 1) ?? 0)
             t += 1
         }
+        // -F +misc: letters after the thread id and cpu (no other field there is made of them).
+        if t < tokens.count && tokens[t].isA(Token.misc) { t += 1 }
         if t < tokens.count && tokens[t].isA(Token.time) {
             header.time = tokens[t].range.lowerBound..<tokens[t].range.upperBound - 1
             t += 1
@@ -245,6 +268,14 @@ struct PerfScriptHeader {
         }
     }
 
+    /// Whether `line[s..<e]` is the misc field of `perf script -F +misc`: letters among
+    /// K U H G g (cpumode) and M E S p (side-band record flags), as perf_sample__fprintf_start
+    /// prints them.
+    private static func isMisc(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        for i in s..<e where !isMiscLetter(line[i]) { return false }
+        return true
+    }
+
     /// Whether `line[s..<e]` is `-?DIGITS` or `-?DIGITS/-?DIGITS` with at least one minus sign.
     private static func isSignedThreadID(_ line: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
         var i = s
@@ -261,7 +292,7 @@ struct PerfScriptHeader {
     }
 
     /// The fields after a known thread id when they have perf's usual layout,
-    /// `[CPU] TIME: [PERIOD] EVENT: [REST]` (`[001] 13748.184003:     333444 cpu-clock:ppp:`),
+    /// `[CPU] [MISC] TIME: [PERIOD] EVENT: [REST]` (`[001] 13748.184003:     333444 cpu-clock:ppp:`),
     /// read in one pass with the same results as tokenizing and `fields`; returns false and
     /// writes nothing the caller relies on for any other layout (the caller then tokenizes).
     @inline(__always)
@@ -277,6 +308,14 @@ struct PerfScriptHeader {
             while j < n && isDigit(line[j]) { j += 1 }
             guard j > i + 1, j < n, line[j] == 0x5D, j + 1 == n || isSpace(line[j + 1]) else { return false }
             cpu = Int(decimal(line, (i + 1)..<j) ?? 0)
+            i = j + 1
+            while i < n && isSpace(line[i]) { i += 1 }
+        }
+        // [MISC] (-F +misc): up to 6 of perf's misc letters, then a blank.
+        if i < n && isMiscLetter(line[i]) {
+            var j = i + 1
+            while j < n && isMiscLetter(line[j]) { j += 1 }
+            guard j - i <= 6, j < n, isSpace(line[j]) else { return false }
             i = j + 1
             while i < n && isSpace(line[i]) { i += 1 }
         }
@@ -319,6 +358,14 @@ struct PerfScriptHeader {
 
     @inline(__always)
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+
+    @inline(__always)
+    private static func isMiscLetter(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x4B, 0x55, 0x48, 0x47, 0x67, 0x4D, 0x45, 0x53, 0x70: return true  // K U H G g M E S p
+        default: return false
+        }
+    }
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 

@@ -393,10 +393,13 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
             }
             if skipping { return true }
             // `perf script -F +srcline` prints each frame's source line under it
-            // ("  two_hot.c:24", "  [kernel.kallsyms][ffffffff81000e06]"): not a frame.
+            // ("  two_hot.c:24", "  ls[d42f]", "  libc-start.c:360 (inlined)"): not a frame.
             // (perf indents them with blanks, callchain lines with a tab: those are not looked at.)
             if inSample && line[0] != 0x09 && Self.isSourceLine(line, from: i) { return true }
             if inSample, let frame = PerfScriptFrameLine(line, start: i) {
+                // A frame's address is followed by a blank; a word and a colon is perf's
+                // instruction line (-F +insn, +insnlen: " insn: 48 39 d7", " ilen: 3"): skipped.
+                if line[frame.addressEnd] == 0x3A && Self.isInstructionLine(line, from: i) { return true }
                 statistics.frames += 1
                 sink.frame(frame)
                 return true
@@ -429,17 +432,41 @@ struct PerfScriptReader<Sink: PerfScriptSink> {
         return UnsafeBufferPointer(rebasing: line[i..<(i + marker.count)]).elementsEqual(marker)
     }
 
-    /// Whether the indented line starting at `start` is a source line of `perf script -F +srcline`:
-    /// one word, either `FILE:LINE` (`two_hot.c:24`, `??:0`) or `[MODULE][ADDRESS]`.
+    /// Whether the indented line starting at `start` is a source line of `perf script -F +srcline`
+    /// (perf's get_srcline, printed under each frame): one word, either `FILE:LINE`
+    /// (`two_hot.c:24`, `??:0`, `:0` when the file name is unknown) or `MODULE[ADDRESS]` for an
+    /// address without line information (`ls[d42f]`, `[kernel.kallsyms][ffffffff81000e06]`),
+    /// followed by ` (inlined)` under an inlined frame (`libc-start.c:360 (inlined)`).
     static func isSourceLine(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
         var end = line.count
         while end > start && PerfScriptHeader.isSpace(line[end - 1]) { end -= 1 }
+        let inlined = " (inlined)".utf8
+        if end - start > inlined.count
+            && UnsafeBufferPointer(rebasing: line[(end - inlined.count)..<end]).elementsEqual(inlined)
+        {
+            end -= inlined.count
+        }
         guard end > start else { return false }
         for i in start..<end where PerfScriptHeader.isSpace(line[i]) { return false }
-        if line[start] == 0x5B { return line[end - 1] == 0x5D }  // [kernel.kallsyms][ffff…]
         var k = end
+        if line[end - 1] == 0x5D {  // MODULE[ADDRESS]
+            k -= 1
+            while k > start && PerfScriptFrame.isHexDigit(line[k - 1]) { k -= 1 }
+            return k < end - 1 && k - 1 > start && line[k - 1] == 0x5B
+        }
         while k > start && line[k - 1] >= 0x30 && line[k - 1] <= 0x39 { k -= 1 }
-        return k < end && k - 1 > start && line[k - 1] == 0x3A
+        return k < end && k - 1 >= start && line[k - 1] == 0x3A
+    }
+
+    /// Whether the indented line starting at `start` is one of perf's instruction lines:
+    /// `insn: 48 39 d7` (-F +insn) or `ilen: 3` (-F +insnlen), whose first word is the field
+    /// name and a colon.
+    static func isInstructionLine(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        guard line.count - start >= 5, line[start + 4] == 0x3A,
+            line.count == start + 5 || PerfScriptHeader.isSpace(line[start + 5])
+        else { return false }
+        let word = UnsafeBufferPointer(rebasing: line[start..<(start + 4)])
+        return word.elementsEqual("insn".utf8) || word.elementsEqual("ilen".utf8)
     }
 
     private mutating func startSample(_ header: PerfScriptHeader, line: UnsafeBufferPointer<UInt8>) {

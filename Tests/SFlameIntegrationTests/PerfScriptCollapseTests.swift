@@ -102,6 +102,25 @@ import Testing
         #expect(kernel.total == rooted.total)
     }
 
+    /// Fields that add lines or columns to real perf script output: source lines under each
+    /// frame (+srcline: "  two_hot.c:24", "  two-hot[1384]", "  libc-start.c:360 (inlined)"),
+    /// the instruction after the callchain (+insn: " insn: 48 39 d7"), the cpumode letters after
+    /// the thread id (+misc: "two-hot 4242 [000] U 1.5: 1001001 cpu-clock:"). The stacks and
+    /// weights are those of perf's default output, and no line is refused.
+    @Test func addedFieldsGiveTheSameStacksAndWeights() throws {
+        let (reference, _) = try collapse(try perfScript(nil))
+        #expect(reference.total > 50)
+        for (fields, marker) in [("+srcline", "\n  two_hot.c:"), ("+insn", " insn: "), ("+misc", " U "),
+                                 ("+misc,+srcline,+insn", " insn: ")] {
+            let text = try perfScript(fields)
+            #expect(text.contains(marker), "perf script -F \(fields) printed no '\(marker)'")
+            let (folded, warnings) = try collapse(text)
+            #expect(folded.stacks.map(\.frames) == reference.stacks.map(\.frames), "-F \(fields)")
+            #expect(folded.stacks.map(\.weight) == reference.stacks.map(\.weight), "-F \(fields)")
+            #expect(!warnings.contains("error"), "\(warnings)")
+        }
+    }
+
     /// A garbage line in real perf script text, small (read whole) and large enough to be read
     /// in parallel parts (the line lies in the second part): exit 2 naming the file and the
     /// line, or, with --skip-bad-lines, the same output as without the line and a count.

@@ -63,6 +63,16 @@ import Testing
             // An exited task in a system-wide recording.
             (":-1    -1 [000] 33286.543715:     250000 cpu-clock: ", ":-1", nil, "-1", 250_000, "cpu-clock"),
             (":-1 -1/-1 [000] 33286.543715:     250000 cpu-clock: ", ":-1", "-1", "-1", 250_000, "cpu-clock"),
+            // -F comm,pid,tid,cpu,time,event,…: the process is known, its exiting thread is not.
+            (":-1 18916/-1    [001] 42175.441232:   cpu-clock: ", ":-1", "18916", "-1", nil, "cpu-clock"),
+            (":-1 18916/-1 42175.441232: 7 cpu-clock: ", ":-1", "18916", "-1", 7, "cpu-clock"),
+            // -F +misc: the cpumode letters after the thread id (and cpu), padded to 6 columns.
+            ("redis-server 18643 U     42161.204073:    1001001 cpu-clock:ppp: ", "redis-server", nil, "18643", 1_001_001,
+             "cpu-clock:ppp"),
+            ("ls  8100 [000] K     43924.358199:    1001001 cpu-clock: ", "ls", nil, "8100", 1_001_001, "cpu-clock"),
+            ("ls 7/8 [000] KU    43924.358199:    3 cpu-clock: ", "ls", "7", "8", 3, "cpu-clock"),
+            ("worker 2 8100       43924.358199:    5 cpu-clock: ", "worker 2", nil, "8100", 5, "cpu-clock"),
+            ("ls 8100 U cpu-clock: ", "ls", nil, "8100", nil, "cpu-clock"),
         ]
         for c in cases {
             let bytes = Array(c.0.utf8)
@@ -90,7 +100,10 @@ import Testing
     /// A header that follows one of the same thread is read by a one-pass shortcut; whatever
     /// the rest of the line holds, it must give what parsing the line on its own gives.
     @Test func aHeaderAfterOneOfTheSameThreadReadsAsOnItsOwn() {
-        let firsts = ["cc1 4242 13748.184003:     333444 cpu-clock:ppp: ", "iperf 27409/28744 [000] 441995.133575: cpu-clock: "]
+        let firsts = [
+            "cc1 4242 13748.184003:     333444 cpu-clock:ppp: ", "iperf 27409/28744 [000] 441995.133575: cpu-clock: ",
+            "redis-server 18643 U     42161.204073:    1001001 cpu-clock:ppp: ", ":-1 18916/-1 [001] 42175.441232: cpu-clock: ",
+        ]
         let rests = [
             " 13748.184341:     333444 cpu-clock:ppp: ", " [001] 13748.184341: 7 cycles:u: ", " 1.2: cycles:",
             "\t13748.184341:\t333444\tcpu-clock:ppp:\t", " 13748.184341: 99999999999999999999 cpu-clock: ",
@@ -99,9 +112,15 @@ import Testing
             " [] 1.5: cycles:", " [1x] 1.5: cycles:", " 1.5:x cycles:", " 1..5: cycles:", " .5: cycles:", " 1.: cycles:",
             " 13748.184341: 12 34 cycles:", " 13748.184341: sched:sched_switch: prev_comm=sh prev_pid=1",
             " [002] 13748.184341:          1 page-faults:  ", " 7 cycles:", " x 1.5: cycles:", "  ",
+            " U     42161.204073:    1001001 cpu-clock:ppp: ", " [000] K     43924.358199: 1 cpu-clock: ", " KU 1.5: cycles:",
+            " Sp 1.5: cycles:", " UUUUUUU 1.5: cycles:", " U [001] 1.5: cycles:", " U cycles:", " U 7 cycles:",
+            " [001] U cycles:", " u 1.5: cycles:", " U", " U  ", " U1.5: cycles:",
         ]
         // Random lines from the same pieces, for shapes the list above misses.
-        let pieces = ["[001]", "[]", "13748.184341:", "1.5", "333444", "cpu-clock:ppp:", ":", "x:", "12", " ", "\t", "a.b:"]
+        let pieces = [
+            "[001]", "[]", "13748.184341:", "1.5", "333444", "cpu-clock:ppp:", ":", "x:", "12", " ", "\t", "a.b:", "U", "KU",
+            "-1", "7/-1",
+        ]
         var rng = SeededGenerator(seed: 11)
         var generated: [String] = []
         for _ in 0..<3000 {
@@ -163,6 +182,109 @@ import Testing
         // A one-word line that is no source line is still refused, not dropped.
         let stray = PerfScriptCollapser.collapse(Array((Self.defaultFields + "two-hot 32129  2941.996: 1 cpu-clock:ppp: \n  hello\n").utf8))
         #expect(stray.statistics.unrecognizedLines == 1)
+    }
+
+    /// Every kind of line `perf script -F +srcline` prints under a frame (as perf 6.1 printed
+    /// them here): `FILE:LINE`, `??:0`, `:0`, `MODULE[ADDRESS]` for an address without line
+    /// information, and ` (inlined)` after an inlined frame's line. None is a frame, and none
+    /// is an error; a frame without a module or address still is one.
+    @Test func everyKindOfSourceLineIsSkipped() {
+        #expect(collapse("a 1 1.0:  250000 cpu-clock: \n\t 1 foo (/x.so)\n  :0\n\n", PerfScriptFoldOptions(weight: .samples))
+            == "a;foo 1\n")
+        #expect(collapse("a 1 1.0:  250000 cpu-clock: \n\t 1 foo (/x.so)\n  libx.so[1234]\n\t 2 main (/x.so)\n\n",
+                         PerfScriptFoldOptions(weight: .samples)) == "a;main;foo 1\n")
+        let text = """
+            inline-cpp  9116 43973.537593:    1001001 cpu-clock:u: 
+            \t           44b43 __GI_____strtod_l_internal+0xc63 (/usr/lib/x86_64-linux-gnu/libc.so.6)
+              strtod_l.c:881
+            \t            1097 main+0x17 (/tmp/inline-cpp)
+              ls[d42f]
+            \t           27304 __libc_start_main_impl+0x84
+              libc-start.c:360 (inlined)
+            \t            10f0 _start+0x20 (/tmp/inline-cpp)
+              ??:0
+            \tffffffff81000e06 asm_sysvec_apic_timer_interrupt+0x6 ([kernel.kallsyms])
+              [kernel.kallsyms][ffffffff81000e06]
+            \t               0 [unknown] ([unknown])
+              :0
+
+            """
+        let c = PerfScriptCollapser.collapse(Array(text.utf8))
+        #expect(c.statistics.unrecognizedLines == 0, "\(String(describing: c.statistics.firstUnrecognizedLine))")
+        #expect(String(decoding: c.stacks.foldedText(), as: UTF8.self) == "inline-cpp;[unknown];asm_sysvec_apic_timer_interrupt;"
+            + "_start;__libc_start_main_impl;main;__GI_____strtod_l_internal 1001001\n")
+        for line in ["  two_hot.c:24", "  ??:0", "  :0", "  ls[d42f]", "  [kernel.kallsyms][ffffffff81000e06]",
+                     "  libc-start.c:360 (inlined)", "  a.c:1 (inlined)  "] {
+            #expect(Array(line.utf8).withUnsafeBufferPointer { PerfScriptReader<IgnoringSink>.isSourceLine($0, from: 2) }, "\(line)")
+        }
+        for line in ["  main", "  4005d0 main (/x)", "  main (inlined)", "  [unknown]", "  x[zz]", "  [12]", "  a.c:", "  :",
+                     "  hello", "  (inlined)", "  a.c:1 b"] {
+            #expect(!Array(line.utf8).withUnsafeBufferPointer { PerfScriptReader<IgnoringSink>.isSourceLine($0, from: 2) },
+                    "\(line)")
+        }
+        // A frame indented with blanks, without a module, is still a frame.
+        #expect(collapse("a 1 1.0: cycles:\n  4005d0 main\n  x.c:3\n\n") == "a;main 1\n")
+    }
+
+    /// `perf script -F +insn` (and +insnlen) print the sampled instruction on a line of its own
+    /// after the callchain (" insn: 48 39 d7", as perf 6.1 prints it; "\tinsn: …" too), or at
+    /// the end of the header line without a callchain: never a frame.
+    @Test func instructionLinesAreSkipped() {
+        let text = """
+            two-hot  8753 43947.688047:    1001001 cpu-clock:u: 
+            \t            138b hot_a+0x3b (/tmp/two-hot)
+            \t            13fe path_a+0xe (/tmp/two-hot)
+             insn: 48 39 d7
+            two-hot  8753 43947.689058:    1001001 cpu-clock:u: 
+            \tinsn: 0f 82 b5 00 00 00
+            \t            13d4 hot_b+0x34 (/tmp/two-hot)
+            \t            140e path_b+0xe (/tmp/two-hot)
+             ilen: 3 insn: 48 39 d7
+            \tilen: 3
+
+                     two-hot  8886 43956.189413:    1001001 cpu-clock:u:      55d7eb02b38b hot_a+0x3b (/tmp/two-hot) insn: 48 39 d7
+
+            """
+        let c = PerfScriptCollapser.collapse(Array(text.utf8))
+        #expect(c.statistics.unrecognizedLines == 0)
+        #expect(String(decoding: c.stacks.foldedText(), as: UTF8.self)
+            == "two-hot;hot_a 1001001\ntwo-hot;path_a;hot_a 1001001\ntwo-hot;path_b;hot_b 1001001\n")
+        for line in ["\tinsn: 0f 82", " insn: 48", " ilen: 3", "\tinsn:"] {
+            #expect(Array(line.utf8).withUnsafeBufferPointer { PerfScriptReader<IgnoringSink>.isInstructionLine($0, from: 1) },
+                    "\(line)")
+        }
+        for line in ["\tinsn::decode", " insnx: 1", " insn:x", " insn", " main: 1"] {
+            #expect(!Array(line.utf8).withUnsafeBufferPointer { PerfScriptReader<IgnoringSink>.isInstructionLine($0, from: 1) },
+                    "\(line)")
+        }
+    }
+
+    /// `perf script -F +misc` prints the sample's cpumode letters after the thread id: the
+    /// period after them is the sample's weight, as without the field.
+    @Test func theMiscFieldKeepsThePeriod() {
+        let text = """
+            redis-server 18643 U     42161.204073:    1001001 cpu-clock:ppp: 
+            \t 1 main (/x)
+
+            redis-server 18643 K     42161.205073:    2002002 cpu-clock:ppp: 
+            \t 2 sys (/x)
+            \t 1 main (/x)
+
+            redis-server 18643 [001] U     42161.206073:    3 cpu-clock:ppp: 
+            \t 1 main (/x)
+
+            """
+        #expect(collapse(text) == "redis-server;main 1001004\nredis-server;main;sys 2002002\n")
+    }
+
+    /// An exiting thread of a system-wide recording printed with -F comm,pid,tid,…: the
+    /// sample is read (before, the whole file failed).
+    @Test func exitingThreadsWithAPIDAreSamples() {
+        let text = ":-1 18916/-1    [001] 42175.441232:   cpu-clock: \n\t 1 do_exit ([kernel.kallsyms])\n\n"
+        let c = PerfScriptCollapser.collapse(Array(text.utf8))
+        #expect(c.statistics.unrecognizedLines == 0)
+        #expect(String(decoding: c.stacks.foldedText(), as: UTF8.self) == ":-1;do_exit 1\n")
+        #expect(collapse(text, PerfScriptFoldOptions(includeTID: true)) == ":-1-18916/-1;do_exit 1\n")
     }
 
     /// `perf record` without -g: one line per sample, the comm right-aligned (leading blanks),
@@ -342,4 +464,11 @@ import Testing
         fold.sampleTypeIndex = 1
         #expect(profile.folded(options: fold).text() == collapse(Self.defaultFields))
     }
+}
+
+/// A sink that keeps nothing, to name the reader's static line tests.
+struct IgnoringSink: PerfScriptSink {
+    mutating func beginSample(_ header: PerfScriptHeader, line: UnsafeBufferPointer<UInt8>) {}
+    mutating func frame(_ frame: PerfScriptFrameLine) {}
+    mutating func endSample() {}
 }
