@@ -221,9 +221,8 @@ struct TwoCountCheck {
     mutating func see(_ stack: UnsafeBufferPointer<UInt8>, lineNumber: Int) {
         lines += 1
         if firstLine == 0 { firstLine = lineNumber }
-        var i = stack.count
-        while i > 0 && stack[i - 1] >= 0x30 && stack[i - 1] <= 0x39 { i -= 1 }
-        if i < stack.count && i > 1 && (stack[i - 1] == 0x20 || stack[i - 1] == 0x09) { withNumber += 1 }
+        // The stack itself has a folded line's shape: it ends in a blank and a count.
+        if FoldedStackReader.isFoldedLine(stack) { withNumber += 1 }
     }
 
     /// The error for an input whose every line had two counts, else nil.

@@ -36,12 +36,19 @@ extension FoldedProfile {
             }
         }
         var out = totalW.map { FunctionTotals(name: $0.key, selfWeight: selfW[$0.key] ?? 0, totalWeight: $0.value) }
-        out.sort {
-            let (a, b) = sortedBySelf ? ($0.selfWeight, $1.selfWeight) : ($0.totalWeight, $1.totalWeight)
-            if a.magnitude != b.magnitude { return a.magnitude > b.magnitude }
-            if a != b { return a > b }
-            return $0.name < $1.name
-        }
+        out.sort { FunctionTotals.ranksBefore($0, $1, bySelf: sortedBySelf) }
         return out
+    }
+}
+
+extension FunctionTotals {
+    /// The order of `pprof -top`: the larger size of the self (or total) weight first, so that
+    /// in a difference of two profiles (negative values) the largest changes either way lead;
+    /// then the larger weight, then the name.
+    static func ranksBefore(_ a: FunctionTotals, _ b: FunctionTotals, bySelf: Bool) -> Bool {
+        let (x, y) = bySelf ? (a.selfWeight, b.selfWeight) : (a.totalWeight, b.totalWeight)
+        if x.magnitude != y.magnitude { return x.magnitude > y.magnitude }
+        if x != y { return x > y }
+        return a.name < b.name
     }
 }

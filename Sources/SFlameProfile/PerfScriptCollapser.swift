@@ -21,13 +21,13 @@
 public struct PerfScriptCollapser: Sendable {
     private var reader: PerfScriptReader<CollapseSink>
 
+    /// Frame naming, root frame, event and weight, as given.
+    public let options: PerfScriptFoldOptions
+
     /// - Parameters:
     ///   - options: frame naming, root frame, event and weight.
     ///   - keepsSampleOrder: also record each sample's stack in input order (`sampleOrder`), for
     ///     flame charts. Default false.
-    /// Frame naming, root frame, event and weight, as given.
-    public let options: PerfScriptFoldOptions
-
     public init(options: PerfScriptFoldOptions = PerfScriptFoldOptions(), keepsSampleOrder: Bool = false) {
         self.options = options
         var sink = CollapseSink(options: options)

@@ -96,12 +96,7 @@ extension Profile {
         for n in 0..<totalWeights.count where totalWeights[n] != 0 || selfWeights[n] != 0 {
             out.append(FunctionTotals(name: names[Int32(n)], selfWeight: selfWeights[n], totalWeight: totalWeights[n]))
         }
-        out.sort {
-            let (a, b) = sortedBySelf ? ($0.selfWeight, $1.selfWeight) : ($0.totalWeight, $1.totalWeight)
-            if a.magnitude != b.magnitude { return a.magnitude > b.magnitude }
-            if a != b { return a > b }
-            return $0.name < $1.name
-        }
+        out.sort { FunctionTotals.ranksBefore($0, $1, bySelf: sortedBySelf) }
         return out
     }
 }

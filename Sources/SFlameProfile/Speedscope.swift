@@ -183,10 +183,9 @@ public enum Speedscope {
         }
         if let comma = trailingComma(in: bytes) {
             let closing = bytes[comma...].first { $0 == 0x5D || $0 == 0x7D } == 0x5D ? "]" : "}"
-            let line = 1 + bytes[..<comma].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw ProfileError(
                 .malformedData, "not a valid speedscope file: the JSON is malformed (a comma before '\(closing)')",
-                line: line, offset: comma)
+                line: lineNumber(at: comma, in: bytes), offset: comma)
         }
         guard file.schema == schemaURL else {
             throw ProfileError(.malformedData, "not a speedscope file: $schema is '\(file.schema)', not '\(schemaURL)'")
@@ -315,10 +314,15 @@ public enum Speedscope {
         {
             offset = n
         }
-        let line = 1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         let detail = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
         return ProfileError(
-            .malformedData, "not a valid speedscope file: the JSON is malformed (\(detail))", line: line, offset: offset)
+            .malformedData, "not a valid speedscope file: the JSON is malformed (\(detail))",
+            line: lineNumber(at: offset, in: bytes), offset: offset)
+    }
+
+    /// The 1-based line of byte `offset` in `bytes`.
+    private static func lineNumber(at offset: Int, in bytes: [UInt8]) -> Int {
+        1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
     }
 
     /// The byte offset of a comma right before a closing `]` or `}` (`[1,2,]`), which JSON

@@ -29,7 +29,7 @@ public enum TopTable {
             "Showing the top \(shown.count) of \(totals.count) function\(totals.count == 1 ? "" : "s") by "
                 + "\(bySelf ? "self" : "total") \(unit) (\(grouped(total)) \(Self.unit(unit, count: total)) in total)",
         ]
-        let width = max(10, shown.map { grouped(max($0.selfWeight, $0.totalWeight)).count }.max() ?? 0)
+        let width = max(10, shown.map { max(grouped($0.selfWeight).count, grouped($0.totalWeight).count) }.max() ?? 0)
         lines.append(
             pad("self", width) + "   self%    sum%  " + pad("total", width) + "  total%  function")
         var sum: Int64 = 0

@@ -96,11 +96,8 @@ struct CollapseCommand: ParsableCommand {
                 throw ProfileError(.emptyInput, "no samples to collapse", source: names)
             }
             if let negative = merged.firstNegativeStack {
-                throw ProfileError(
-                    .invalidProfile,
-                    "the stack '\(negative.joined(separator: ";"))' has a negative weight (a difference of two "
-                        + "profiles, as 'pprof -diff_base' writes) and folded stacks hold weights of 0 or more: "
-                        + "compare the two profiles with 'sflame diff BEFORE AFTER'")
+                throw ProfileInput.negativeValuesError(
+                    "the stack '\(negative.joined(separator: ";"))' has a negative weight", output: "folded text")
             }
             let text = merged.foldedText()
             if let output {

@@ -74,12 +74,8 @@ struct ConvertCommand: ParsableCommand {
             for path in output where hasNegativeValues {
                 let format = try OutputFormat(path: path)
                 if format != .pprof(compressed: true), format != .pprof(compressed: false) {
-                    throw ProfileError(
-                        .invalidProfile,
-                        "the profile has negative values (a difference of two profiles, as 'pprof -diff_base' writes) "
-                            + "and \(format) holds weights of 0 or more: keep it as pprof, or compare the two profiles "
-                            + "with 'sflame diff BEFORE AFTER'",
-                        source: ProfileInput.displayName(input))
+                    throw ProfileInput.negativeValuesError(
+                        "the profile has negative values", output: "\(format)", source: ProfileInput.displayName(input))
                 }
             }
             // All or nothing: every output is made before any is written, so a format that cannot

@@ -44,6 +44,19 @@ struct ProfileInput {
             + "perf script: 'sflame collapse --weight samples' counts samples)"
     }
 
+    /// The error for a profile with negative values (a difference of two profiles, as `pprof
+    /// -diff_base` writes) written as `output` (folded text, speedscope, a flame graph), which
+    /// holds weights of 0 or more; `finding` says where ("the profile has negative values",
+    /// "the stack 'a;b' has a negative weight").
+    static func negativeValuesError(_ finding: String, output: String, source: String? = nil) -> ProfileError {
+        ProfileError(
+            .invalidProfile,
+            "\(finding) (a difference of two profiles, as 'pprof -diff_base' writes) and "
+                + "\(output) holds weights of 0 or more: keep it as pprof, or compare the two profiles with "
+                + "'sflame diff BEFORE AFTER'",
+            source: source)
+    }
+
     /// This input's path and what its weights count, for `mixedUnitsWarning`.
     var weightUnit: (path: String, unit: String) { (path, decoded.weightUnit ?? "count") }
 
