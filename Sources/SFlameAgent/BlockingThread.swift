@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
 import SFlameSampling
 
 /// Runs blocking recorder work on a thread of its own, never on a SwiftNIO event loop or a
@@ -17,16 +16,17 @@ enum BlockingThread {
     ) async throws(AgentError) -> T {
         let result: Result<T, AgentError> = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, AgentError>, Never>) in
-                let thread = Thread {
-                    do throws(AgentError) {
-                        continuation.resume(returning: .success(try body()))
-                    } catch {
-                        continuation.resume(returning: .failure(error))
+                do throws(SamplingError) {
+                    try DetachedThread.start(name: name, stackBytes: stackBytes) {
+                        do throws(AgentError) {
+                            continuation.resume(returning: .success(try body()))
+                        } catch {
+                            continuation.resume(returning: .failure(error))
+                        }
                     }
+                } catch {
+                    continuation.resume(returning: .failure(AgentError(.recordingFailed, "\(error)")))
                 }
-                thread.name = name
-                thread.stackSize = stackBytes
-                thread.start()
             }
         } onCancel: {
             stop.requestStop()

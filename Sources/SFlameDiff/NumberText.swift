@@ -11,18 +11,7 @@ import SFlameProfile
 enum NumberText {
     /// `value` rounded to `decimals` places, e.g. "20.05"; "-0.00" is printed as "0.00".
     static func fixed(_ value: Double, _ decimals: Int) -> String {
-        guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (value.magnitude * scale).rounded()
-        guard scaled < 9e15 else { return String(value) }
-        let units = Int64(scaled)
-        let sign = value < 0 && units != 0 ? "-" : ""
-        let whole = units / Int64(scale)
-        guard decimals > 0 else { return sign + String(whole) }
-        var fraction = String(units % Int64(scale))
-        fraction = String(repeating: "0", count: decimals - fraction.count) + fraction
-        return "\(sign)\(whole).\(fraction)"
+        fixedDecimal(value, decimals)
     }
 
     /// Like `fixed`, with a "+" before positive values.

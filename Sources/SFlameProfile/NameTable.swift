@@ -10,6 +10,10 @@
 /// Distinct names, each with a dense id in order of first appearance.
 ///
 /// Complexity: `intern` is O(length) expected (one hash, one byte comparison on a hit).
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 public struct NameTable: Sendable {
     /// The names, by id.
     public private(set) var names: [String] = []
@@ -38,6 +42,15 @@ public struct NameTable: Sendable {
     }
 
     /// The id of `name`, adding it when it is new.
+    /// The ids of all names in bytewise (UTF-8) order of their text, the order flamegraph.pl
+    /// sorts its lines in: result[r] is the id of the r-th name. Compares the interned bytes
+    /// with memcmp(3) instead of walking `String.UTF8View`s.
+    ///
+    /// - Complexity: O(n log n) comparisons for n names.
+    public func idsInBytewiseOrder() -> [Int32] {
+        bytes.idsInBytewiseOrder()
+    }
+
     public mutating func intern(_ name: String) -> Int32 {
         var name = name
         return name.withUTF8 { intern($0) }
@@ -77,6 +90,24 @@ struct ByteInterner: Sendable {
     }
 
     /// The id of `bytes`, and whether it was added now.
+    func idsInBytewiseOrder() -> [Int32] {
+        var ids = (0..<Int32(hashes.count)).map { $0 }
+        arena.withUnsafeBufferPointer { arena in
+            starts.withUnsafeBufferPointer { starts in
+                guard let base = arena.baseAddress else { return }
+                ids.sort { a, b in
+                    let sa = starts[Int(a)]
+                    let la = starts[Int(a) + 1] - sa
+                    let sb = starts[Int(b)]
+                    let lb = starts[Int(b) + 1] - sb
+                    let c = memcmp(base + sa, base + sb, min(la, lb))
+                    return c != 0 ? c < 0 : la < lb
+                }
+            }
+        }
+        return ids
+    }
+
     @inline(__always)
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> (id: Int32, inserted: Bool) {
         let hash = ByteHash.hash(bytes)

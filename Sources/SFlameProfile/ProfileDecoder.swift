@@ -62,10 +62,16 @@ public struct ProfileDecoder: Sendable {
         totalBytes += chunk.count
         switch state {
         case .detecting(var prefix):
+            if prefix.isEmpty && chunk.count >= ProfileFormat.detectionPrefix {
+                // The usual case, a file read in large chunks: judge the chunk where it is, as
+                // copying a whole first chunk costs a page fault per 4 KiB.
+                try start(with: chunk)
+                return
+            }
+            state = .detecting([])  // drop the reference so `prefix` is uniquely owned
             prefix.append(contentsOf: chunk)
             if prefix.count >= ProfileFormat.detectionPrefix {
-                state = .detecting([])
-                try start(with: prefix)
+                try prefix.withUnsafeBufferPointer { (buffer) throws(ProfileError) in try start(with: buffer) }
             } else {
                 state = .detecting(prefix)
             }
@@ -100,7 +106,7 @@ public struct ProfileDecoder: Sendable {
         if case .detecting(let prefix) = state {
             // An empty input reads as folded text without stacks; callers that need samples
             // say so with their own message.
-            try start(with: prefix)
+            try prefix.withUnsafeBufferPointer { (buffer) throws(ProfileError) in try start(with: buffer) }
         }
         var decoded: DecodedProfile
         switch state {
@@ -181,15 +187,15 @@ public struct ProfileDecoder: Sendable {
         return try decoder.finish()
     }
 
-    private mutating func start(with prefix: [UInt8]) throws(ProfileError) {
+    private mutating func start(with prefix: UnsafeBufferPointer<UInt8>) throws(ProfileError) {
         let format = ProfileFormat.detect(prefix)
         if Gzip.isGzip(prefix) || format == .pprof || format == .speedscope {
-            state = .buffering(format, prefix)
+            state = .buffering(format, Array(prefix))
             return
         }
         // Text (not pprof: not gzip, not a protobuf) with a byte text never has in the part that
         // was judged: say where.
-        if let bad = ProfileFormat.firstControlByte(prefix.prefix(ProfileFormat.detectionPrefix)) {
+        if let bad = ProfileFormat.firstControlByte(UnsafeBufferPointer(rebasing: prefix.prefix(ProfileFormat.detectionPrefix))) {
             let name = bad.byte == 0 ? "a NUL byte" : "the control byte 0x\(String(bad.byte, radix: 16, uppercase: true))"
             throw ProfileError(
                 .malformedData,
@@ -198,31 +204,23 @@ public struct ProfileDecoder: Sendable {
         }
         switch (format, wanting) {
         case (.folded, .orderedStacks):
-            state = .foldedOrdered(prefix)
+            state = .foldedOrdered(Array(prefix))
         case (.folded, _):
             var reader = FoldedStackReader(source: source, skipBadLines: skipBadLines)
-            let result: Result<Void, ProfileError> = prefix.withUnsafeBufferPointer { buffer in
-                do throws(ProfileError) {
-                    try reader.consume(buffer)
-                    return .success(())
-                } catch {
-                    return .failure(error)
-                }
-            }
-            try result.get()
+            try reader.consume(prefix)
             state = .folded(reader)
         case (.perfScript, .profile(let event)):
             var builder = PerfScriptProfileBuilder(event: event)
-            prefix.withUnsafeBufferPointer { builder.consume($0) }
+            builder.consume(prefix)
             state = .perfScriptProfile(builder)
         case (.perfScript, .stacks(let options, _)), (.perfScript, .orderedStacks(let options, _)):
             var ordered = false
             if case .orderedStacks = wanting { ordered = true }
             var collapser = PerfScriptCollapser(options: options, keepsSampleOrder: ordered)
-            prefix.withUnsafeBufferPointer { collapser.consume($0) }
+            collapser.consume(prefix)
             state = .perfScriptStacks(collapser, ordered: ordered)
         case (.pprof, _), (.speedscope, _):
-            state = .buffering(format, prefix)
+            state = .buffering(format, Array(prefix))
         }
     }
 

@@ -17,7 +17,7 @@
 //
 // Source: jlfwong/speedscope, src/lib/file-format-spec.ts.
 
-import Foundation
+import FoundationEssentials
 
 /// speedscope JSON writing and reading.
 public enum Speedscope {
@@ -170,22 +170,14 @@ public enum Speedscope {
     }
 
     private static func readFile(_ bytes: [UInt8]) throws(ProfileError) -> Profile {
+        if let syntax = syntaxError(in: bytes) { throw syntax }
         let file: SpeedscopeFile
         do {
             file = try JSONDecoder().decode(SpeedscopeFile.self, from: Data(bytes))
         } catch let error as DecodingError {
-            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let syntax = syntaxError(in: bytes) {
-                throw syntax
-            }
             throw ProfileError(.malformedData, "not a valid speedscope file: \(describe(error))")
         } catch {
             throw ProfileError(.malformedData, "not a valid speedscope file: \(error)")
-        }
-        if let comma = trailingComma(in: bytes) {
-            let closing = bytes[comma...].first { $0 == 0x5D || $0 == 0x7D } == 0x5D ? "]" : "}"
-            throw ProfileError(
-                .malformedData, "not a valid speedscope file: the JSON is malformed (a comma before '\(closing)')",
-                line: lineNumber(at: comma, in: bytes), offset: comma)
         }
         guard file.schema == schemaURL else {
             throw ProfileError(.malformedData, "not a speedscope file: $schema is '\(file.schema)', not '\(schemaURL)'")
@@ -297,64 +289,18 @@ public enum Speedscope {
     }
 
     /// Where the JSON syntax of `bytes` breaks, as an error with its line and byte offset, or
-    /// nil when the JSON parses. `JSONDecoder` reports only "not valid JSON"; `JSONSerialization`
-    /// names the byte offset ("Invalid value around character 12.") or the end of the file.
+    /// nil when it is JSON. `JSONDecoder` reports only "not valid JSON", without a position, and
+    /// takes trailing commas, which JSON forbids.
     private static func syntaxError(in bytes: [UInt8]) -> ProfileError? {
-        let reason: String
-        do {
-            _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-            return nil
-        } catch {
-            reason = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
-        }
-        // "… around character N." (a byte offset), or the end of the input.
-        var offset = bytes.count
-        if let range = reason.range(of: "character "),
-            let n = Int(reason[range.upperBound...].prefix { $0.isNumber }), n <= bytes.count
-        {
-            offset = n
-        }
-        let detail = reason.hasSuffix(".") ? String(reason.dropLast()) : reason
+        guard let failure = JSONSyntax.firstError(in: bytes) else { return nil }
         return ProfileError(
-            .malformedData, "not a valid speedscope file: the JSON is malformed (\(detail))",
-            line: lineNumber(at: offset, in: bytes), offset: offset)
+            .malformedData, "not a valid speedscope file: the JSON is malformed (\(failure.reason))",
+            line: lineNumber(at: failure.offset, in: bytes), offset: failure.offset)
     }
 
     /// The 1-based line of byte `offset` in `bytes`.
     private static func lineNumber(at offset: Int, in bytes: [UInt8]) -> Int {
         1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-    }
-
-    /// The byte offset of a comma right before a closing `]` or `}` (`[1,2,]`), which JSON
-    /// forbids and Foundation's parser lets through (it has no strict option); nil when there
-    /// is none. Commas inside strings do not count.
-    static func trailingComma(in bytes: [UInt8]) -> Int? {
-        var inString = false
-        var escaped = false
-        var comma: Int?
-        for i in bytes.indices {
-            let b = bytes[i]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if b == 0x5C {
-                    escaped = true
-                } else if b == 0x22 {
-                    inString = false
-                }
-                continue
-            }
-            switch b {
-            case 0x2C: comma = i
-            case 0x5D, 0x7D: if let comma { return comma }
-            case 0x20, 0x09, 0x0A, 0x0D: break
-            case 0x22:
-                inString = true
-                comma = nil
-            default: comma = nil
-            }
-        }
-        return nil
     }
 
     private static func describe(_ error: DecodingError) -> String {
@@ -378,8 +324,7 @@ public enum Speedscope {
         case .valueNotFound(_, let context):
             return "\(path(context)) is null"
         case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String
-            return underlying ?? context.debugDescription
+            return context.debugDescription
         @unknown default:
             return "\(error)"
         }

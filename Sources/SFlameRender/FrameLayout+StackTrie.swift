@@ -51,9 +51,9 @@ extension FrameLayout {
 
         // Names in bytewise order; rank[id] is a name's position.
         let names = trie.names.names
-        let order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+        let order = trie.names.idsInBytewiseOrder()
         var rank = [Int32](repeating: 0, count: names.count)
-        for (r, id) in order.enumerated() { rank[id] = Int32(r) }
+        for (r, id) in order.enumerated() { rank[Int(id)] = Int32(r) }
 
         // Children of each node with weight (CSR arrays); each list is sorted by name rank
         // when the walk reaches it, so subtrees left out are never sorted.
@@ -78,7 +78,7 @@ extension FrameLayout {
         }
 
         var layout = FrameLayout(
-            names: order.map { names[$0] }, nameIndex: [], depth: [], start: [], width: [])
+            names: order.map { names[Int($0)] }, nameIndex: [], depth: [], start: [], width: [])
         if minWeight <= 0 {
             let frameCount = children.count + 1
             layout.nameIndex.reserveCapacity(frameCount)

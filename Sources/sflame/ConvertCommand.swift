@@ -7,7 +7,7 @@
 //   sflame convert perf.txt -o cpu.pb.gz
 //   sflame convert cpu.pb.gz -o cpu.speedscope.json
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SFlameProfile
 import SFlameRender
 

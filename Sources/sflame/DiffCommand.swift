@@ -10,7 +10,9 @@
 // 2 invalid input or options, 3 the gate found a regression.
 import ArgumentParser
 import CShims
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Synchronization
 import SFlameDiff
 import SFlameProfile
 import SFlameRender
@@ -308,17 +310,15 @@ struct DiffCommand: ParsableCommand {
 
 /// One result per concurrent task; each task writes only its own slot, and the slots are read
 /// after `concurrentPerform` returns.
-private final class ResultSlots<Value>: @unchecked Sendable {
-    private var slots: [Result<Value, any Error>?]
+private final class ResultSlots<Value: Sendable>: Sendable {
+    private let slots: Mutex<[Result<Value, any Error>?]>
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
 
     subscript(i: Int) -> Result<Value, any Error>? {
-        get { lock.withLock { slots[i] } }
-        set { lock.withLock { slots[i] = newValue } }
+        get { slots.withLock { $0[i] } }
+        set { slots.withLock { $0[i] = newValue } }
     }
-
-    private let lock = NSLock()
 }
 
 /// Output formats of `sflame diff`, by extension.

@@ -7,7 +7,7 @@
 //   stackcollapse-perf.pl perf.txt | sflame flamegraph > cpu.svg
 //   perf script | sflame flamegraph > cpu.svg
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SFlameProfile
 import SFlameRender
 
@@ -210,11 +210,11 @@ struct FlameGraphCommand: ParsableCommand {
     }
 
     private func warn(_ message: String) {
-        FileHandle.standardError.write(Data("sflame flamegraph: warning: \(message)\n".utf8))
+        writeStandardError("sflame flamegraph: warning: \(message)\n")
     }
 
     private func fail(_ message: String, _ code: ExitCode) -> ExitCode {
-        FileHandle.standardError.write(Data("sflame flamegraph: error: \(message)\n".utf8))
+        writeStandardError("sflame flamegraph: error: \(message)\n")
         return code
     }
 }

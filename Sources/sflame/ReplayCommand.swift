@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import SFlameProfile
 import SFlameRecord
 import SFlameRender
@@ -68,7 +68,7 @@ struct ReplayCommand: ParsableCommand {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: input), options: .alwaysMapped)
         } catch {
-            Diagnostics.error("could not read \(input): \(error.localizedDescription)")
+            Diagnostics.error("could not read \(input): \(error)")
             throw SFlameExit.failure
         }
         let options = PerfDataReplay.Options(
@@ -89,8 +89,8 @@ struct ReplayCommand: ParsableCommand {
         let rate = result.unwindSeconds > 0 ? Int(Double(samples) / result.unwindSeconds) : 0
         let how = result.usedStackCopies ? "unwound (\(unwinder.rawValue))" : "read (callchains)"
         Diagnostics.notice(
-            "replayed \(Grouped(samples)) sample\(samples == 1 ? "" : "s"): \(how) in \(String(format: "%.3f", result.unwindSeconds)) s "
-                + "(\(Grouped(rate)) samples/s), symbolized in \(String(format: "%.3f", result.symbolizeSeconds)) s.")
+            "replayed \(Grouped(samples)) sample\(samples == 1 ? "" : "s"): \(how) in \(fixedDecimal(result.unwindSeconds, 3)) s "
+                + "(\(Grouped(rate)) samples/s), symbolized in \(fixedDecimal(result.symbolizeSeconds, 3)) s.")
         for line in RecordingSummary.qualityLines(result.quality) { Diagnostics.notice(line) }
 
         let fold = FoldOptions(perThread: perThread)

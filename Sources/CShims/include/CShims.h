@@ -72,6 +72,10 @@ void sflame_restore_stop_handlers(void);
 /// Returns the child's pid, or -1 with errno set.
 pid_t sflame_spawn_suspended(const char *file, char *const argv[], int *go_fd, int *error_fd);
 
+/// Names the calling thread (prctl(2) PR_SET_NAME, which is variadic; the kernel keeps the first
+/// 15 bytes, as /proc/PID/task/TID/comm shows). Returns 0, or -1 with errno set.
+int sflame_set_thread_name(const char *name);
+
 /// ptrace(2) is variadic in glibc.
 long sflame_ptrace(int request, pid_t pid, void *address, void *data);
 
