@@ -146,7 +146,7 @@ import Testing
         let dir = try TemporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir.path)
         let binary = dir.file("sflame")
-        try FileManager.default.copyItem(atPath: SFlameBinary.path, toPath: binary)
+        try copyExecutable(SFlameBinary.path, to: binary)
         let target = try SampleProcess(try Samples.path("alloc-split"), arguments: ["0", "5000"])
         let result = ProcessRunner.run(
             "/usr/bin/setpriv",

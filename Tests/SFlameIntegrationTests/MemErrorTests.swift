@@ -44,7 +44,7 @@ import Testing
         let dir = try TemporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir.path)
         let binary = dir.file("sflame")
-        try FileManager.default.copyItem(atPath: SFlameBinary.path, toPath: binary)
+        try copyExecutable(SFlameBinary.path, to: binary)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
         let target = try SampleProcess(try Samples.path("alloc-split"), arguments: ["30", "100"])
         func asNobody(_ arguments: [String]) -> ProcessRunner.Result {
@@ -59,7 +59,7 @@ import Testing
         #expect(alloc.standardError.contains("root"))
         // Even for a process of its own, an unprivileged user may not place uprobes.
         let sample = dir.file("alloc-split")
-        try FileManager.default.copyItem(atPath: try Samples.path("alloc-split"), toPath: sample)
+        try copyExecutable(try Samples.path("alloc-split"), to: sample)
         let own = asNobody(["mem", "--alloc", "-o", dir.file("o.folded"), "--", sample, "1", "100"])
         #expect(own.status == 4, "\(own.standardError)")
         #expect(own.standardError.contains("uprobes") && own.standardError.contains("kernel.perf_event_paranoid"))

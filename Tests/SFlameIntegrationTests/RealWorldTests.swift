@@ -22,7 +22,7 @@ import Testing
     @Test func aBinaryThatDeletedItselfIsSymbolizedFromTheMappedFile() throws {
         let dir = try TemporaryDirectory()
         let copy = dir.file("self-delete")
-        try FileManager.default.copyItem(atPath: try Samples.path("self-delete"), toPath: copy)
+        try copyExecutable(try Samples.path("self-delete"), to: copy)
         let target = try SampleProcess(copy, arguments: ["60"])
         #expect(!FileManager.default.fileExists(atPath: copy))
         let maps = try String(contentsOfFile: "/proc/\(target.pid)/maps", encoding: .utf8)
@@ -38,10 +38,10 @@ import Testing
     @Test func aBinaryReplacedByAnotherBuildIsNeverNamedFromTheNewFile() throws {
         let dir = try TemporaryDirectory()
         let copy = dir.file("self-delete")
-        try FileManager.default.copyItem(atPath: try Samples.path("self-delete"), toPath: copy)
+        try copyExecutable(try Samples.path("self-delete"), to: copy)
         // The upgrade: another program renamed over the running one's path.
         let replacement = dir.file("replacement")
-        try FileManager.default.copyItem(atPath: try Samples.path("two-hot"), toPath: replacement)
+        try copyExecutable(try Samples.path("two-hot"), to: replacement)
         let target = try SampleProcess(copy, arguments: ["--replace-with", replacement, "60"])
         #expect(FileManager.default.fileExists(atPath: copy), "the new build is at the path")
 

@@ -35,7 +35,7 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir.path)
         // A copy of sflame any user may run, executed as `nobody` against a root-owned process.
         let binary = dir.file("sflame")
-        try FileManager.default.copyItem(atPath: SFlameBinary.path, toPath: binary)
+        try copyExecutable(SFlameBinary.path, to: binary)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
         let target = try SampleProcess(try Samples.path("two-hot"), arguments: ["30"])
         guard getuid() == 0 else {

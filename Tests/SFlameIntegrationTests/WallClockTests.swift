@@ -281,7 +281,7 @@ import Testing
         let dir = try TemporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir.path)
         let binary = dir.file("sflame")
-        try FileManager.default.copyItem(atPath: SFlameBinary.path, toPath: binary)
+        try copyExecutable(SFlameBinary.path, to: binary)
         let target = try SampleProcess(try Samples.path("sleepy"), arguments: ["30"])
         let r = ProcessRunner.run(
             "/usr/bin/setpriv",

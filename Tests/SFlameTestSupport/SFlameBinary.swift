@@ -18,6 +18,17 @@ public enum SFlameBinary {
     }
 }
 
+/// Copies an executable with cp(1), in a process of its own, for a test that runs the copy.
+/// A copy written by this process (FileManager.copyItem) keeps its descriptor open for a
+/// moment, and a process that a test running in parallel starts then inherits it: executing
+/// the copy failed with ETXTBSY ("Text file busy").
+///
+/// - Throws: `SampleError` with cp's message when it fails.
+public func copyExecutable(_ source: String, to destination: String) throws {
+    let copy = ProcessRunner.run("/bin/cp", [source, destination])
+    guard copy.status == 0 else { throw SampleError("cp \(source) \(destination) failed: \(copy.standardError)") }
+}
+
 /// A fresh temporary directory, removed when the value is released.
 public final class TemporaryDirectory: @unchecked Sendable {
     public let url: URL
