@@ -156,8 +156,8 @@ public struct FoldedStackReader: Sendable {
         {
             reused += 1
         }
-        previousFrameEnds.removeSubrange(reused...)
-        previousNodes.removeSubrange(reused...)
+        previousFrameEnds.removeLast(previousFrameEnds.count - reused)
+        previousNodes.removeLast(previousNodes.count - reused)
         var node = reused == 0 ? StackTrie.root : previousNodes[reused - 1]
         var start = reused == 0 ? 0 : previousFrameEnds[reused - 1] + 1
         var i = start

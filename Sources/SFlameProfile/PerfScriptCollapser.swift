@@ -218,7 +218,7 @@ private struct CollapseSink: PerfScriptSink, Sendable {
         var common = 0
         let limit = min(path.count, previousPath.count)
         while common < limit && path[common] == previousPath[common] { common += 1 }
-        previousNodes.removeSubrange(common...)
+        previousNodes.removeLast(previousNodes.count - common)
         var node = common == 0 ? StackTrie.root : previousNodes[common - 1]
         for i in common..<path.count {
             node = trie.child(of: node, name: path[i])

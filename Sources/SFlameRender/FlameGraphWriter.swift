@@ -269,7 +269,7 @@ struct FlameGraphWriter {
         out.append("\" height=\"")
         out.appendDecimal(geometry.frameHeight - 1)
         out.append("\" fill=\"")
-        out.append(fill(i, isWaker: isWaker).hex)
+        out.appendHex(fill(i, isWaker: isWaker))
         out.append("\"/><text x=\"")
         out.appendDecimal(x + 3)
         out.append("\" y=\"")
@@ -412,7 +412,9 @@ private struct FrameNames {
         guard fits >= 3 else { return false }
         out.append("\">")
         let name = displayName(index)
-        if name.utf8.count <= fits || name.count <= fits {
+        if name.utf8.count <= fits {
+            out.append(bytes: escapedDisplayName(index))  // the tooltip's bytes, escaped once per name
+        } else if name.count <= fits {
             out.appendEscaped(name)
         } else {
             out.appendEscaped(String(name.prefix(fits - 2)))
