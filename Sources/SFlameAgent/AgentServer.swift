@@ -117,7 +117,9 @@ public final class Agent: Sendable {
         let slots = self.slots
         do {
             let payload = try await request.body.consumeWithCancellationOnInboundClose { _ in
-                try await BlockingThread.run(name: "sflame-\(kind.rawValue)-\(pid)", stop: stop) {
+                // "profile-PID", "allocs-PID", "flame-PID": Linux keeps 15 bytes of a thread's
+                // name, enough for these and a 7-digit PID (pid_max is at most 4194304).
+                try await BlockingThread.run(name: "\(kind == .flameGraph ? "flame" : kind.rawValue)-\(pid)", stop: stop) {
                     () throws(AgentError) -> Payload in
                     self.running.add(1, ordering: .relaxed)
                     defer { self.running.subtract(1, ordering: .relaxed) }

@@ -8,7 +8,9 @@
 //   {"a": [1, 2,]}    ──► offset 11, "a comma before ']'"
 //   {"a": "b         ──► offset 9,  "the input ends inside a string"
 //
-// Iterative, so deeply nested input cannot overflow the stack.
+// Iterative, so deeply nested input cannot overflow the stack. The strict check also finds what
+// JSONDecoder refuses in the values it decodes, again without saying where: invalid UTF-8, an
+// unpaired UTF-16 surrogate escape, a number beyond a Double, nesting deeper than 512.
 
 /// A check of JSON syntax (RFC 8259 §2–§7), without building values.
 public enum JSONSyntax {
@@ -21,28 +23,39 @@ public enum JSONSyntax {
         public var reason: String
     }
 
+    /// The deepest nesting of arrays and objects the strict check allows: JSONDecoder's limit
+    /// (swift-foundation refuses a 513th level).
+    public static let maximumDepth = 512
+
     /// The first place where `bytes` is not one JSON value (surrounded by optional whitespace,
     /// after an optional UTF-8 byte order mark, which RFC 8259 §8.1 lets parsers ignore), or nil
-    /// when it is. Strings are checked for escapes and control characters, not for UTF-8
-    /// validity.
+    /// when it is. Strings are checked for escapes and control characters.
     ///
+    /// - Parameter strict: also refuse what RFC 8259 leaves to implementations and JSONDecoder
+    ///   refuses: bytes of a string that are not UTF-8 (§8.1), a `\u` escape of an unpaired
+    ///   UTF-16 surrogate (§8.2), a number whose magnitude a Double cannot hold (§6), and nesting
+    ///   deeper than `maximumDepth` (§9).
     /// - Complexity: O(n) time, O(nesting depth) memory.
-    public static func firstError(in bytes: UnsafeBufferPointer<UInt8>) -> Failure? {
-        var scanner = Scanner(bytes: bytes)
+    public static func firstError(in bytes: UnsafeBufferPointer<UInt8>, strict: Bool = false) -> Failure? {
+        var scanner = Scanner(bytes: bytes, strict: strict)
         return scanner.run()
     }
 
-    /// As `firstError(in:)` for an array.
-    public static func firstError(in bytes: [UInt8]) -> Failure? {
-        bytes.withUnsafeBufferPointer { firstError(in: $0) }
+    /// As `firstError(in:strict:)` for an array.
+    public static func firstError(in bytes: [UInt8], strict: Bool = false) -> Failure? {
+        bytes.withUnsafeBufferPointer { firstError(in: $0, strict: strict) }
     }
 }
 
 private struct Scanner {
     let bytes: UnsafeBufferPointer<UInt8>
+    let strict: Bool
     var i = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, strict: Bool) {
+        self.bytes = bytes
+        self.strict = strict
+    }
 
     /// What may come next.
     private enum Expect {
@@ -71,6 +84,9 @@ private struct Scanner {
                 } else if expect == .valueAfterComma && b == 0x5D {
                     return fail(lastComma, "a comma before ']'")
                 } else if b == 0x7B || b == 0x5B {  // { [
+                    if strict && open.count == JSONSyntax.maximumDepth {
+                        return fail(i, "nesting deeper than \(JSONSyntax.maximumDepth) arrays and objects")
+                    }
                     open.append(b)
                     i += 1
                     expect = b == 0x7B ? .firstKeyOrClose : .firstValueOrClose
@@ -150,11 +166,15 @@ private struct Scanner {
                 case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
                     i += 2
                 case 0x75:
-                    for k in 2..<6 {
-                        guard i + k < bytes.count else { return fail(bytes.count, "the input ends inside a string") }
-                        guard isHexDigit(bytes[i + k]) else {
-                            return fail(i + k, "\(describe(bytes[i + k])) in a \\u escape, which takes four hex digits")
+                    guard let unit = hexEscape(at: i) else { return lastFailure! }
+                    if strict && unit >= 0xD800 && unit <= 0xDFFF {
+                        // A high surrogate must be followed by an escaped low one.
+                        let paired = unit < 0xDC00 && i + 7 < bytes.count && bytes[i + 6] == 0x5C
+                            && bytes[i + 7] == 0x75 && hexEscape(at: i + 6).map { $0 >= 0xDC00 && $0 <= 0xDFFF } == true
+                        guard paired else {
+                            return fail(i, "an unpaired UTF-16 surrogate escape in a string")
                         }
+                        i += 6
                     }
                     i += 6
                 default:
@@ -162,6 +182,10 @@ private struct Scanner {
                 }
             } else if b < 0x20 {
                 return fail(i, "\(describe(b)) in a string (control characters must be escaped)")
+            } else if b >= 0x80 && strict {
+                let length = utf8SequenceLength(at: i)
+                guard length > 0 else { return fail(i, "\(describe(b)) in a string, which is not UTF-8") }
+                i += length
             } else {
                 i += 1
             }
@@ -170,6 +194,18 @@ private struct Scanner {
     }
 
     private mutating func scanNumber() -> JSONSyntax.Failure? {
+        let start = i
+        if let failure = scanNumberGrammar() { return failure }
+        if strict {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+            if let value = Double(text), !value.isFinite {
+                return fail(start, "the number \(text.count > 24 ? String(text.prefix(21)) + "..." : text) is beyond the range of a Double")
+            }
+        }
+        return nil
+    }
+
+    private mutating func scanNumberGrammar() -> JSONSyntax.Failure? {
         if bytes[i] == 0x2D { i += 1 }
         guard i < bytes.count, isDigit(bytes[i]) else { return failNumber("a digit") }
         if bytes[i] == 0x30 {
@@ -210,6 +246,52 @@ private struct Scanner {
 
     private func fail(_ offset: Int, _ reason: String) -> JSONSyntax.Failure {
         JSONSyntax.Failure(offset: offset, reason: reason)
+    }
+
+    /// Set by `hexEscape` when it returns nil.
+    private var lastFailure: JSONSyntax.Failure?
+
+    /// The UTF-16 code unit of the `\uXXXX` escape whose backslash is at `at`; nil, with
+    /// `lastFailure` set, when the four hex digits are not there.
+    private mutating func hexEscape(at start: Int) -> UInt16? {
+        var unit: UInt16 = 0
+        for k in 2..<6 {
+            guard start + k < bytes.count else {
+                lastFailure = fail(bytes.count, "the input ends inside a string")
+                return nil
+            }
+            let h = bytes[start + k]
+            guard isHexDigit(h) else {
+                lastFailure = fail(start + k, "\(describe(h)) in a \\u escape, which takes four hex digits")
+                return nil
+            }
+            unit = unit << 4 | UInt16(h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x61 + 10)
+        }
+        return unit
+    }
+
+    /// The length of the well-formed UTF-8 sequence at `at` (Unicode's table 3-7: no overlong
+    /// forms, no surrogates, nothing past U+10FFFF), or 0.
+    private func utf8SequenceLength(at start: Int) -> Int {
+        let b = bytes[start]
+        let length: Int
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF
+        switch b {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: (length, low) = (3, 0xA0)
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: (length, high) = (3, 0x9F)
+        case 0xF0: (length, low) = (4, 0x90)
+        case 0xF1...0xF3: length = 4
+        case 0xF4: (length, high) = (4, 0x8F)
+        default: return 0
+        }
+        guard start + length <= bytes.count else { return 0 }
+        let second = bytes[start + 1]
+        guard second >= low && second <= high else { return 0 }
+        for k in 2..<length where bytes[start + k] & 0xC0 != 0x80 { return 0 }
+        return length
     }
 
     private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

@@ -175,6 +175,13 @@ public enum Speedscope {
         do {
             file = try JSONDecoder().decode(SpeedscopeFile.self, from: Data(bytes))
         } catch let error as DecodingError {
+            // JSONDecoder also refuses, as "not valid JSON" and without a position, what JSON's
+            // grammar allows: invalid UTF-8 in a string, a lone surrogate escape, 1e999.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+                let strict = syntaxError(in: bytes, strict: true)
+            {
+                throw strict
+            }
             throw ProfileError(.malformedData, "not a valid speedscope file: \(describe(error))")
         } catch {
             throw ProfileError(.malformedData, "not a valid speedscope file: \(error)")
@@ -291,16 +298,20 @@ public enum Speedscope {
     /// Where the JSON syntax of `bytes` breaks, as an error with its line and byte offset, or
     /// nil when it is JSON. `JSONDecoder` reports only "not valid JSON", without a position, and
     /// takes trailing commas, which JSON forbids.
-    private static func syntaxError(in bytes: [UInt8]) -> ProfileError? {
-        guard let failure = JSONSyntax.firstError(in: bytes) else { return nil }
+    private static func syntaxError(in bytes: [UInt8], strict: Bool = false) -> ProfileError? {
+        guard let failure = JSONSyntax.firstError(in: bytes, strict: strict) else { return nil }
         return ProfileError(
             .malformedData, "not a valid speedscope file: the JSON is malformed (\(failure.reason))",
             line: lineNumber(at: failure.offset, in: bytes), offset: failure.offset)
     }
 
-    /// The 1-based line of byte `offset` in `bytes`.
+    /// The 1-based line of byte `offset` in `bytes`; lines end with LF, CRLF or a lone CR.
     private static func lineNumber(at offset: Int, in bytes: [UInt8]) -> Int {
-        1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        var line = 1
+        for i in 0..<min(offset, bytes.count) {
+            if bytes[i] == 0x0A || (bytes[i] == 0x0D && (i + 1 == bytes.count || bytes[i + 1] != 0x0A)) { line += 1 }
+        }
+        return line
     }
 
     private static func describe(_ error: DecodingError) -> String {

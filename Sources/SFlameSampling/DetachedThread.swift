@@ -31,13 +31,13 @@ public enum DetachedThread {
         defer { pthread_attr_destroy(&attributes) }
         pthread_attr_setstacksize(&attributes, stackBytes)
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        let context = Unmanaged.passRetained(Context(name: name, body: body)).toOpaque()
+        let context = Unmanaged.passRetained(Context(name: threadName(name), body: body)).toOpaque()
         var handle = pthread_t()
         let result = pthread_create(
             &handle, &attributes,
             { raw in
                 let context = Unmanaged<Context>.fromOpaque(raw!).takeRetainedValue()
-                _ = sflame_set_thread_name(String(decoding: context.name.utf8.prefix(15), as: UTF8.self))
+                _ = sflame_set_thread_name(context.name)
                 context.body()
                 return nil
             }, context)
@@ -45,5 +45,15 @@ public enum DetachedThread {
             Unmanaged<Context>.fromOpaque(context).release()
             throw SamplingError(.systemCall, operation: "pthread_create for the \(name) thread", errno: result)
         }
+    }
+
+    /// The longest start of `name`, in whole characters, that fits the 15 bytes Linux keeps.
+    static func threadName(_ name: String) -> String {
+        var out = ""
+        for c in name {
+            if out.utf8.count + c.utf8.count > 15 { break }
+            out.append(c)
+        }
+        return out
     }
 }

@@ -71,6 +71,30 @@ enum InputFile {
         }
     }
 
+    /// Calls `body` with the bytes of the regular file at `path`, mapped (mmap(2)) rather than
+    /// copied; other files (pipes, standard input as `-`) are read whole first.
+    ///
+    /// - Throws: `FileError` with the errno of the failing `open(2)`, `fstat(2)` or `mmap(2)`,
+    ///   and EISDIR for a directory.
+    static func withMappedBytes<R>(_ path: String, _ body: (UnsafeRawBufferPointer) -> R) throws(FileError) -> R {
+        if path == "-" { return try read(path).withUnsafeBytes(body) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(operation: "read", path: path, errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileError(operation: "read", path: path, errno: errno) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(operation: "read", path: path, errno: EISDIR) }
+        guard (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else {
+            return try readAll(fd: fd, path: path).withUnsafeBytes(body)
+        }
+        let size = Int(info.st_size)
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+            throw FileError(operation: "read", path: path, step: "mmap", errno: errno)
+        }
+        defer { munmap(mapped, size) }
+        return body(UnsafeRawBufferPointer(start: mapped, count: size))
+    }
+
     private static func readAll(fd: Int32, path: String) throws(FileError) -> [UInt8] {
         var bytes: [UInt8] = []
         // A regular file's size is known: reserving it avoids regrowing (and copying) the buffer.

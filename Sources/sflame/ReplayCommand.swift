@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
-import FoundationEssentials
 import SFlameProfile
 import SFlameRecord
 import SFlameRender
@@ -64,19 +63,18 @@ struct ReplayCommand: ParsableCommand {
     private var resolvedOutputs: [String] { outputs.isEmpty ? ["sflame.svg"] : outputs }
 
     func run() throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: input), options: .alwaysMapped)
-        } catch {
-            Diagnostics.error("could not read \(input): \(error)")
-            throw SFlameExit.failure
-        }
         let options = PerfDataReplay.Options(
             unwindsStackCopies: callGraph == "dwarf", unwinder: unwinder, debugInfoPaths: debuginfoPath)
-        let outcome: Result<PerfDataReplay.Result, RecordError> = data.withUnsafeBytes { bytes in
-            do throws(RecordError) { return .success(try PerfDataReplay.replay(bytes, options: options)) } catch {
-                return .failure(error)
+        let outcome: Result<PerfDataReplay.Result, RecordError>
+        do {
+            outcome = try InputFile.withMappedBytes(input) { bytes in
+                do throws(RecordError) { return .success(try PerfDataReplay.replay(bytes, options: options)) } catch {
+                    return .failure(error)
+                }
             }
+        } catch {
+            Diagnostics.error(error.description)
+            throw SFlameExit.failure
         }
         let result: PerfDataReplay.Result
         switch outcome {

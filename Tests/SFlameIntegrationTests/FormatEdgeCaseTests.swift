@@ -131,4 +131,17 @@ struct FormatEdgeCaseTests {
             #expect(!FileManager.default.fileExists(atPath: dir.file("x.svg")))
         }
     }
+
+    /// replay names an unreadable input the way the other commands do, with errno's text.
+    @Test func replayOfAnUnreadableFileSaysWhy() throws {
+        let dir = try TemporaryDirectory()
+        let missing = SFlameBinary.run(["replay", dir.file("none.data"), "-o", dir.file("x.folded")])
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("cannot read '\(dir.file("none.data"))': No such file or directory"),
+            "\(missing.standardError)")
+        let directory = SFlameBinary.run(["replay", dir.path, "-o", dir.file("x.folded")])
+        #expect(directory.status == 1)
+        #expect(directory.standardError.contains("Is a directory"), "\(directory.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("x.folded")))
+    }
 }

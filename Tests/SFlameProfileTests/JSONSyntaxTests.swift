@@ -104,3 +104,52 @@ import Testing
         }
     }
 }
+
+/// What JSONDecoder refuses beyond JSON's grammar, without a position, is found by the strict check.
+@Suite struct JSONSyntaxStrictTests {
+    @Test func strictFindsWhatTheDecoderRefuses() {
+        let deep = [UInt8](repeating: 0x5B, count: 513) + [UInt8](repeating: 0x5D, count: 513)
+        let cases: [([UInt8], Int, String)] = [
+            (Array(#"["a"#.utf8) + [0xFF] + Array(#""]"#.utf8), 3, "the byte 0xFF in a string, which is not UTF-8"),
+            (Array(#"["a"#.utf8) + [0xC0, 0xAF] + Array(#""]"#.utf8), 3, "the byte 0xC0 in a string, which is not UTF-8"),
+            (Array(#"["a"#.utf8) + [0xED, 0xA0, 0x80] + Array(#""]"#.utf8), 3, "the byte 0xED in a string, which is not UTF-8"),
+            (Array(#"["a"#.utf8) + [0xE2, 0x82] + Array(#""]"#.utf8), 3, "the byte 0xE2 in a string, which is not UTF-8"),
+            (Array(#"["x\ud800"]"#.utf8), 3, "an unpaired UTF-16 surrogate escape in a string"),
+            (Array(#"["\ud800\u0041"]"#.utf8), 2, "an unpaired UTF-16 surrogate escape in a string"),
+            (Array(#"["\udc00"]"#.utf8), 2, "an unpaired UTF-16 surrogate escape in a string"),
+            (Array(#"[1, 1e999]"#.utf8), 4, "the number 1e999 is beyond the range of a Double"),
+            (Array(#"[-1.5e400]"#.utf8), 1, "the number -1.5e400 is beyond the range of a Double"),
+            (deep, 512, "nesting deeper than 512 arrays and objects"),
+        ]
+        for (bytes, offset, reason) in cases {
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(JSONSyntax.firstError(in: bytes) == nil, "\(text)")
+            #expect(JSONSyntax.firstError(in: bytes, strict: true) == JSONSyntax.Failure(offset: offset, reason: reason), "\(text)")
+        }
+        let fine = Array(#"["\ud83d\ude00 é 😀 \u00e9", 1e308, 1e-400, -0.0]"#.utf8)
+        #expect(JSONSyntax.firstError(in: fine, strict: true) == nil)
+        let deepest = [UInt8](repeating: 0x5B, count: 512) + [UInt8](repeating: 0x5D, count: 512)
+        #expect(JSONSyntax.firstError(in: deepest, strict: true) == nil)
+    }
+
+    /// A speedscope file whose frame name is not UTF-8, or whose weight is 1e999, is refused with
+    /// the line and the byte; a lone CR ends a line as LF and CRLF do.
+    @Test func speedscopeNamesWhereTheDecoderFails() {
+        let head = Array(#"{"$schema":"https://www.speedscope.app/file-format-schema.json","shared":{"frames":[{"name":"a"#.utf8)
+        let tail = Array(#""}]},"profiles":[{"type":"sampled","name":"p","unit":"none","samples":[[0]],"weights":[1]}]}"#.utf8)
+        func failure(_ bytes: [UInt8]) -> ProfileError? {
+            do {
+                _ = try Speedscope.read(bytes)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let badName = failure(head + [0xFF] + tail)
+        #expect(badName?.offset == head.count && badName?.line == 1, "\(String(describing: badName))")
+        #expect(badName?.message.contains("not UTF-8") == true)
+        let bigWeight = Array(String(decoding: head + tail, as: UTF8.self).replacingOccurrences(of: "\"weights\":[1]", with: "\"weights\":[\r1e999]").utf8)
+        let big = failure(bigWeight)
+        #expect(big?.line == 2 && big?.message.contains("1e999 is beyond the range of a Double") == true, "\(String(describing: big))")
+    }
+}

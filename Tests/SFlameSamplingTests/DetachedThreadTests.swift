@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
-import SFlameSampling
+@testable import SFlameSampling
 import Testing
 
 @Suite struct DetachedThreadTests {
@@ -20,6 +20,14 @@ import Testing
         let (comm, stack) = seen.value
         #expect(comm == "sflame-recordin")
         #expect(stack >= 12 << 20 && stack < 13 << 20, "stack mapping of \(stack) bytes")
+    }
+
+    /// Names are cut to 15 bytes at a character boundary, never inside a UTF-8 sequence.
+    @Test func namesAreCutToFifteenBytesAtACharacter() {
+        #expect(DetachedThread.threadName("profile-4194304") == "profile-4194304")
+        #expect(DetachedThread.threadName("sflame-recording-thread") == "sflame-recordin")
+        #expect(DetachedThread.threadName("enregistrément-1") == "enregistrément")
+        #expect(DetachedThread.threadName("ééééééééé") == "ééééééé")
     }
 
     /// The size of the mapping in /proc/self/maps that holds `address`; 0 when none does.
