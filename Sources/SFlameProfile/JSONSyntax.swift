@@ -15,7 +15,7 @@
 /// A check of JSON syntax (RFC 8259 §2–§7), without building values.
 public enum JSONSyntax {
     /// The first syntax error of a JSON text.
-    public struct Failure: Equatable, Sendable {
+    public struct Failure: Error, Equatable, Sendable {
         /// Byte offset of the first byte that cannot continue the text (the input's length when
         /// it ends too early; the comma's own offset for a trailing comma).
         public var offset: Int
@@ -166,11 +166,16 @@ private struct Scanner {
                 case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
                     i += 2
                 case 0x75:
-                    guard let unit = hexEscape(at: i) else { return lastFailure! }
+                    let unit: UInt16
+                    switch hexEscape(at: i) {
+                    case .success(let value): unit = value
+                    case .failure(let failure): return failure
+                    }
                     if strict && unit >= 0xD800 && unit <= 0xDFFF {
                         // A high surrogate must be followed by an escaped low one.
-                        let paired = unit < 0xDC00 && i + 7 < bytes.count && bytes[i + 6] == 0x5C
-                            && bytes[i + 7] == 0x75 && hexEscape(at: i + 6).map { $0 >= 0xDC00 && $0 <= 0xDFFF } == true
+                        let low = i + 7 < bytes.count && bytes[i + 6] == 0x5C && bytes[i + 7] == 0x75
+                            ? try? hexEscape(at: i + 6).get() : nil
+                        let paired = unit < 0xDC00 && low.map { $0 >= 0xDC00 && $0 <= 0xDFFF } == true
                         guard paired else {
                             return fail(i, "an unpaired UTF-16 surrogate escape in a string")
                         }
@@ -248,26 +253,19 @@ private struct Scanner {
         JSONSyntax.Failure(offset: offset, reason: reason)
     }
 
-    /// Set by `hexEscape` when it returns nil.
-    private var lastFailure: JSONSyntax.Failure?
-
-    /// The UTF-16 code unit of the `\uXXXX` escape whose backslash is at `at`; nil, with
-    /// `lastFailure` set, when the four hex digits are not there.
-    private mutating func hexEscape(at start: Int) -> UInt16? {
+    /// The UTF-16 code unit of the `\uXXXX` escape whose backslash is at `start`, or where
+    /// its four hex digits are missing.
+    private func hexEscape(at start: Int) -> Result<UInt16, JSONSyntax.Failure> {
         var unit: UInt16 = 0
         for k in 2..<6 {
-            guard start + k < bytes.count else {
-                lastFailure = fail(bytes.count, "the input ends inside a string")
-                return nil
-            }
+            guard start + k < bytes.count else { return .failure(fail(bytes.count, "the input ends inside a string")) }
             let h = bytes[start + k]
             guard isHexDigit(h) else {
-                lastFailure = fail(start + k, "\(describe(h)) in a \\u escape, which takes four hex digits")
-                return nil
+                return .failure(fail(start + k, "\(describe(h)) in a \\u escape, which takes four hex digits"))
             }
             unit = unit << 4 | UInt16(h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x61 + 10)
         }
-        return unit
+        return .success(unit)
     }
 
     /// The length of the well-formed UTF-8 sequence at `at` (Unicode's table 3-7: no overlong

@@ -91,7 +91,7 @@ struct ByteInterner: Sendable {
 
     /// The id of `bytes`, and whether it was added now.
     func idsInBytewiseOrder() -> [Int32] {
-        var ids = (0..<Int32(hashes.count)).map { $0 }
+        var ids = Array(0..<Int32(hashes.count))
         arena.withUnsafeBufferPointer { arena in
             starts.withUnsafeBufferPointer { starts in
                 guard let base = arena.baseAddress else { return }

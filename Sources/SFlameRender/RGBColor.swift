@@ -81,7 +81,13 @@ public struct RGBColor: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func hexCharacter(_ nibble: UInt8) -> Character {
-        Character(Unicode.Scalar(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10))
+        Character(Unicode.Scalar(hexDigit(nibble)))
+    }
+
+    /// The ASCII byte of a lowercase hex digit, 0…15 → "0"…"f".
+    @inline(__always)
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }
 

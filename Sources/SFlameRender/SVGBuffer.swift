@@ -38,16 +38,13 @@ struct SVGBuffer {
     /// `#rrggbb`, lowercase, as `RGBColor.hex` spells it, without making a `String`.
     mutating func appendHex(_ color: RGBColor) {
         bytes.append(UInt8(ascii: "#"))
-        bytes.append(SVGBuffer.hexDigit(color.red >> 4))
-        bytes.append(SVGBuffer.hexDigit(color.red & 0xF))
-        bytes.append(SVGBuffer.hexDigit(color.green >> 4))
-        bytes.append(SVGBuffer.hexDigit(color.green & 0xF))
-        bytes.append(SVGBuffer.hexDigit(color.blue >> 4))
-        bytes.append(SVGBuffer.hexDigit(color.blue & 0xF))
+        bytes.append(RGBColor.hexDigit(color.red >> 4))
+        bytes.append(RGBColor.hexDigit(color.red & 0xF))
+        bytes.append(RGBColor.hexDigit(color.green >> 4))
+        bytes.append(RGBColor.hexDigit(color.green & 0xF))
+        bytes.append(RGBColor.hexDigit(color.blue >> 4))
+        bytes.append(RGBColor.hexDigit(color.blue & 0xF))
     }
-
-    @inline(__always)
-    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x61 + v - 10 }
 
     /// Appends `text` escaped for XML character data and attribute values.
     ///

@@ -5,14 +5,10 @@ import Glibc  // sflame is Linux-only (perf_event_open, ptrace)
 enum InputFile {
     /// The bytes of the file at `path`, or of standard input when `path` is `-`.
     ///
-    /// - Throws: `FileError` with the errno of the failing `open(2)` or `read(2)`; EINTR is
-    ///   retried.
+    /// - Throws: `FileError` with the errno of the failing `open(2)`, `fstat(2)` or `read(2)`;
+    ///   EINTR is retried.
     static func read(_ path: String) throws(FileError) -> [UInt8] {
-        if path == "-" { return try readAll(fd: STDIN_FILENO, path: "<stdin>") }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(operation: "read", path: path, errno: errno) }
-        defer { close(fd) }
-        return try readAll(fd: fd, path: path)
+        try withOpenFile(path) { (fd, name, info) throws(FileError) in try readAll(fd: fd, path: name, info: info) }
     }
 
     /// Calls `body` with the bytes of the file at `path` (standard input for `-`) in chunks of a
@@ -26,17 +22,14 @@ enum InputFile {
     /// - Throws: `FileError` with the errno of the failing `open(2)`, `fstat(2)` or `read(2)`;
     ///   EINTR is retried.
     static func readChunks(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) throws(FileError) {
-        let fd: Int32
-        if path == "-" {
-            fd = STDIN_FILENO
-        } else {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw FileError(operation: "read", path: path, errno: errno) }
+        try withOpenFile(path) { (fd, name, info) throws(FileError) in
+            try readChunks(fd: fd, name: name, info: info, body)
         }
-        defer { if fd != STDIN_FILENO { close(fd) } }
-        let name = path == "-" ? "<stdin>" : path
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileError(operation: "read", path: name, errno: errno) }
+    }
+
+    private static func readChunks(
+        fd: Int32, name: String, info: stat, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
+    ) throws(FileError) {
         if (info.st_mode & S_IFMT) == S_IFREG && info.st_size > 0,
             let mapped = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED
         {
@@ -74,32 +67,45 @@ enum InputFile {
     /// Calls `body` with the bytes of the regular file at `path`, mapped (mmap(2)) rather than
     /// copied; other files (pipes, standard input as `-`) are read whole first.
     ///
-    /// - Throws: `FileError` with the errno of the failing `open(2)`, `fstat(2)` or `mmap(2)`,
-    ///   and EISDIR for a directory.
+    /// - Throws: `FileError` with the errno of the failing `open(2)`, `fstat(2)`, `mmap(2)` or
+    ///   `read(2)` (EISDIR for a directory).
     static func withMappedBytes<R>(_ path: String, _ body: (UnsafeRawBufferPointer) -> R) throws(FileError) -> R {
-        if path == "-" { return try read(path).withUnsafeBytes(body) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(operation: "read", path: path, errno: errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileError(operation: "read", path: path, errno: errno) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileError(operation: "read", path: path, errno: EISDIR) }
-        guard (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else {
-            return try readAll(fd: fd, path: path).withUnsafeBytes(body)
+        try withOpenFile(path) { (fd, name, info) throws(FileError) -> R in
+            guard (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else {
+                return try readAll(fd: fd, path: name, info: info).withUnsafeBytes(body)
+            }
+            let size = Int(info.st_size)
+            guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+                throw FileError(operation: "read", path: name, step: "mmap", errno: errno)
+            }
+            defer { munmap(mapped, size) }
+            return body(UnsafeRawBufferPointer(start: mapped, count: size))
         }
-        let size = Int(info.st_size)
-        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw FileError(operation: "read", path: path, step: "mmap", errno: errno)
-        }
-        defer { munmap(mapped, size) }
-        return body(UnsafeRawBufferPointer(start: mapped, count: size))
     }
 
-    private static func readAll(fd: Int32, path: String) throws(FileError) -> [UInt8] {
+    /// Opens `path` for reading (standard input for `-`, named `<stdin>`), calls `body` with the
+    /// descriptor, the name for messages and fstat(2)'s result, and closes it.
+    private static func withOpenFile<R>(
+        _ path: String, _ body: (Int32, String, stat) throws(FileError) -> R
+    ) throws(FileError) -> R {
+        let fd: Int32
+        if path == "-" {
+            fd = STDIN_FILENO
+        } else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw FileError(operation: "read", path: path, errno: errno) }
+        }
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        let name = path == "-" ? "<stdin>" : path
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileError(operation: "read", path: name, errno: errno) }
+        return try body(fd, name, info)
+    }
+
+    private static func readAll(fd: Int32, path: String, info: stat) throws(FileError) -> [UInt8] {
         var bytes: [UInt8] = []
         // A regular file's size is known: reserving it avoids regrowing (and copying) the buffer.
-        var info = stat()
-        if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && info.st_size > 0 {
+        if (info.st_mode & S_IFMT) == S_IFREG && info.st_size > 0 {
             bytes.reserveCapacity(Int(info.st_size) + 1)
         }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
